@@ -1,0 +1,50 @@
+import Foundation
+
+public struct TokenRequest: Codable, Sendable {
+    public var email: String
+    public var password: String
+    /// A label to recognise the token in the list ("CI", "laptop"…).
+    public var name: String?
+    public init(email: String, password: String, name: String? = nil) { self.email = email; self.password = password; self.name = name }
+}
+
+public struct TokenResponse: Codable, Sendable {
+    public var id: UUID
+    public var token: String
+    public var expiresAt: Date
+    public init(id: UUID, token: String, expiresAt: Date) { self.id = id; self.token = token; self.expiresAt = expiresAt }
+}
+
+public struct TokenInfo: Codable, Sendable {
+    public var id: UUID
+    public var name: String
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+    public init(id: UUID, name: String, createdAt: Date, expiresAt: Date, lastUsedAt: Date?, revokedAt: Date?) {
+        self.id = id; self.name = name; self.createdAt = createdAt; self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt; self.revokedAt = revokedAt
+    }
+}
+
+/// `{items, next_cursor}` for every list.
+public struct Page<Item: Codable & Sendable>: Codable, Sendable {
+    public var items: [Item]
+    public var nextCursor: String?
+    public init(items: [Item], nextCursor: String? = nil) { self.items = items; self.nextCursor = nextCursor }
+}
+
+/// RFC 9457 problem details.
+public struct Problem: Codable, Sendable, Error {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    public var instance: String?
+    /// The offending field, when one is to blame.
+    public var field: String?
+    public init(type: String = "about:blank", title: String, status: Int, detail: String, instance: String? = nil, field: String? = nil) {
+        self.type = type; self.title = title; self.status = status; self.detail = detail; self.instance = instance; self.field = field
+    }
+}

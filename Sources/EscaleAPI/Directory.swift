@@ -1,0 +1,120 @@
+import EscaleCore
+import Foundation
+
+public struct OrganizationInput: Codable, Sendable {
+    public var name: String
+    /// E-mail domain of the company (used later to route incoming mail).
+    public var domain: String?
+    public init(name: String, domain: String? = nil) { self.name = name; self.domain = domain }
+}
+
+public struct OrganizationDTO: Codable, Sendable {
+    public var id: UUID
+    public var name: String
+    public var domain: String?
+    public var createdAt: Date
+    public init(id: UUID, name: String, domain: String?, createdAt: Date) { self.id = id; self.name = name; self.domain = domain; self.createdAt = createdAt }
+}
+
+public struct ContractInput: Codable, Sendable {
+    public var name: String?
+    /// `hardware`, `infrastructure` or `categories` (then `categories` lists the covered keys).
+    public var perimeter: String
+    public var categories: [String]?
+    public var validFrom: Day
+    public var validUntil: Day?
+    public var calendarId: UUID?
+    public var slaPolicyId: UUID?
+    public var onCall: Bool?
+    public var requestersSeeOrganization: Bool?
+    public init(name: String? = nil, perimeter: String, categories: [String]? = nil, validFrom: Day, validUntil: Day? = nil,
+                calendarId: UUID? = nil, slaPolicyId: UUID? = nil, onCall: Bool? = nil, requestersSeeOrganization: Bool? = nil) {
+        self.name = name; self.perimeter = perimeter; self.categories = categories; self.validFrom = validFrom
+        self.validUntil = validUntil; self.calendarId = calendarId; self.slaPolicyId = slaPolicyId; self.onCall = onCall
+        self.requestersSeeOrganization = requestersSeeOrganization
+    }
+}
+
+public struct ContractDTO: Codable, Sendable {
+    public var id: UUID
+    public var organizationId: UUID
+    public var name: String
+    public var perimeter: String
+    public var categories: [String]
+    public var validFrom: Day
+    public var validUntil: Day?
+    public var calendarId: UUID?
+    public var slaPolicyId: UUID?
+    public var onCall: Bool
+    public var requestersSeeOrganization: Bool
+    public var active: Bool
+    public var createdAt: Date
+    public init(id: UUID, organizationId: UUID, name: String, perimeter: String, categories: [String], validFrom: Day,
+                validUntil: Day?, calendarId: UUID?, slaPolicyId: UUID?, onCall: Bool, requestersSeeOrganization: Bool,
+                active: Bool, createdAt: Date) {
+        self.id = id; self.organizationId = organizationId; self.name = name; self.perimeter = perimeter
+        self.categories = categories; self.validFrom = validFrom; self.validUntil = validUntil; self.calendarId = calendarId
+        self.slaPolicyId = slaPolicyId; self.onCall = onCall; self.requestersSeeOrganization = requestersSeeOrganization
+        self.active = active; self.createdAt = createdAt
+    }
+}
+
+public struct GroupInput: Codable, Sendable {
+    public var name: String
+    public var tier: Tier
+    /// Organizations served; absent or empty means all of them.
+    public var organizationIds: [UUID]?
+    public init(name: String, tier: Tier, organizationIds: [UUID]? = nil) { self.name = name; self.tier = tier; self.organizationIds = organizationIds }
+}
+
+public struct GroupDTO: Codable, Sendable {
+    public var id: UUID
+    public var name: String
+    public var tier: Tier
+    public var servesAllOrganizations: Bool
+    public var organizationIds: [UUID]
+    public var createdAt: Date
+    public init(id: UUID, name: String, tier: Tier, servesAllOrganizations: Bool, organizationIds: [UUID], createdAt: Date) {
+        self.id = id; self.name = name; self.tier = tier; self.servesAllOrganizations = servesAllOrganizations
+        self.organizationIds = organizationIds; self.createdAt = createdAt
+    }
+}
+
+public struct UserInput: Codable, Sendable {
+    public var email: String
+    public var name: String
+    public var role: Role
+    public var password: String
+    public var organizationId: UUID?
+    public var groupIds: [UUID]?
+    /// `fr` or `en`.
+    public var locale: String?
+    public init(email: String, name: String, role: Role, password: String, organizationId: UUID? = nil, groupIds: [UUID]? = nil, locale: String? = nil) {
+        self.email = email; self.name = name; self.role = role; self.password = password
+        self.organizationId = organizationId; self.groupIds = groupIds; self.locale = locale
+    }
+}
+
+public struct UserDTO: Codable, Sendable {
+    public var id: UUID
+    public var email: String
+    public var name: String
+    public var role: Role
+    public var organizationId: UUID?
+    public var groupIds: [UUID]
+    public var locale: String
+    public var active: Bool
+    public var createdAt: Date
+    public init(id: UUID, email: String, name: String, role: Role, organizationId: UUID?, groupIds: [UUID], locale: String, active: Bool, createdAt: Date) {
+        self.id = id; self.email = email; self.name = name; self.role = role; self.organizationId = organizationId
+        self.groupIds = groupIds; self.locale = locale; self.active = active; self.createdAt = createdAt
+    }
+}
+
+public struct CategoryDTO: Codable, Sendable {
+    public var key: String
+    public var domain: CategoryDomain
+    public var nameEn: String
+    public var nameFr: String
+    public init(key: String, domain: CategoryDomain, nameEn: String, nameFr: String) { self.key = key; self.domain = domain; self.nameEn = nameEn; self.nameFr = nameFr }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Which tickets an actor may see, as a predicate the store turns into SQL (the one place tenant isolation is decided).
+public enum TicketScope: Sendable, Equatable {
+    case all
+    case organizations(Set<UUID>)
+    case organization(UUID)
+    case requester(UUID)
+    case nothing
+}
+
+/// The facts about a ticket that visibility depends on.
+public struct TicketAccessFacts: Sendable {
+    public let organizationId: UUID
+    public let requesterId: UUID
+    public init(organizationId: UUID, requesterId: UUID) {
+        self.organizationId = organizationId
+        self.requesterId = requesterId
+    }
+}
+
+/// Capabilities outside ticket visibility.
+public enum Permission: Sendable {
+    case manageDirectory          // organizations, contracts, groups, categories, priority matrix
+    case manageUsers
+    case readDirectory            // list organizations, groups, users beyond oneself
+    case workTickets              // assign, change fields, internal notes, work logs
+}
+
+/// Access rules. Pure: the actor is resolved by the desk, the scope is applied by the store.
+public enum AccessPolicy {
+    public static func ticketScope(of actor: Actor) -> TicketScope {
+        switch actor.role {
+        case .admin, .supervisor:
+            return .all
+        case .agent:
+            switch actor.servedOrganizations {
+            case .all: return .all
+            case let .only(ids): return ids.isEmpty ? .nothing : .organizations(ids)
+            }
+        case .clientManager:
+            guard let org = actor.organizationId else { return .nothing }
+            return .organization(org)
+        case .requester:
+            if actor.seesOrganizationTickets, let org = actor.organizationId { return .organization(org) }
+            return .requester(actor.userId)
+        }
+    }
+
+    public static func canSee(_ ticket: TicketAccessFacts, scope: TicketScope) -> Bool {
+        switch scope {
+        case .all: true
+        case let .organizations(ids): ids.contains(ticket.organizationId)
+        case let .organization(id): ticket.organizationId == id
+        case let .requester(id): ticket.requesterId == id
+        case .nothing: false
+        }
+    }
+
+    /// Internal notes, work logs and internal events are never shown to client-side users.
+    public static func seesInternal(_ actor: Actor) -> Bool { actor.role.isStaff }
+
+    public static func allows(_ actor: Actor, _ permission: Permission) -> Bool {
+        switch permission {
+        case .manageDirectory, .manageUsers: actor.role == .admin
+        case .readDirectory, .workTickets: actor.role.isStaff
+        }
+    }
+
+    public static func require(_ actor: Actor, _ permission: Permission) throws {
+        guard allows(actor, permission) else {
+            throw DomainError.forbidden("your role (\(actor.role.rawValue)) may not do this")
+        }
+    }
+
+    /// Escalation (either direction) is for agents working at the ticket's current tier or above, supervisors and admins.
+    public static func canEscalate(_ actor: Actor, from tier: Tier) -> Bool {
+        switch actor.role {
+        case .admin, .supervisor: true
+        case .agent: (actor.highestTier ?? .n1) >= tier && !actor.groupIds.isEmpty
+        case .requester, .clientManager: false
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+public enum TicketEventKind: String, Codable, Sendable, CaseIterable {
+    case created
+    /// A public reply, visible to the requester.
+    case reply
+    /// An internal note, never visible to client-side users.
+    case note
+    case statusChanged = "status_changed"
+    case assigned
+    case fieldChanged = "field_changed"
+    case escalated
+    case workLogged = "work_logged"
+}
+
+/// One entry of a ticket's append-only timeline. Never updated or deleted: audit, SLA and reports derive from it.
+public struct TicketEvent: Sendable, Equatable {
+    public var kind: TicketEventKind
+    public var actorId: UUID?
+    public var at: Date
+    /// Visible to requesters and client managers.
+    public var isPublic: Bool
+    public var body: String?
+    public var field: String?
+    public var oldValue: String?
+    public var newValue: String?
+    public var fromTier: Tier?
+    public var toTier: Tier?
+    public var reason: String?
+    public var minutes: Int?
+
+    public init(
+        kind: TicketEventKind, actorId: UUID?, at: Date, isPublic: Bool, body: String? = nil, field: String? = nil,
+        oldValue: String? = nil, newValue: String? = nil, fromTier: Tier? = nil, toTier: Tier? = nil,
+        reason: String? = nil, minutes: Int? = nil
+    ) {
+        self.kind = kind
+        self.actorId = actorId
+        self.at = at
+        self.isPublic = isPublic
+        self.body = body
+        self.field = field
+        self.oldValue = oldValue
+        self.newValue = newValue
+        self.fromTier = fromTier
+        self.toTier = toTier
+        self.reason = reason
+        self.minutes = minutes
+    }
+}

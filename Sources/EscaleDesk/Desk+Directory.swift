@@ -1,0 +1,323 @@
+import EscaleAPI
+import EscaleCore
+import EscaleStore
+import FluentKit
+import Foundation
+
+extension Desk {
+    // MARK: Organizations
+
+    public func createOrganization(_ input: OrganizationInput, by actor: Actor, on db: any Database) async throws -> OrganizationDTO {
+        try AccessPolicy.require(actor, .manageDirectory)
+        let name = try Self.validName(input.name, field: "name")
+        let domain = try input.domain.map { try Self.validDomain($0) }
+        if try await OrganizationModel.query(on: db).filter(\.$name == name).first() != nil {
+            throw DomainError.conflict("an organization named '\(name)' already exists")
+        }
+        let org = OrganizationModel(name: name, domain: domain, createdAt: now)
+        try await org.create(on: db)
+        try await audit(actor, "create", "organization", org.id, name, on: db)
+        return Self.dto(org)
+    }
+
+    /// Organizations the caller may know of: all for admins and supervisors, those served for agents, their own otherwise.
+    public func listOrganizations(by actor: Actor) async throws -> [OrganizationDTO] {
+        let q = OrganizationModel.query(on: store.database).sort(\.$name)
+        switch AccessPolicy.ticketScope(of: actor) {
+        case .all: break
+        case let .organizations(ids): q.filter(\.$id ~~ ids)
+        case .organization, .requester, .nothing:
+            guard let org = actor.organizationId else { return [] }
+            q.filter(\.$id == org)
+        }
+        return try await q.all().map(Self.dto)
+    }
+
+    /// An organization the caller may know of, or not-found (never "forbidden": existence is not disclosed).
+    func visibleOrganization(_ id: UUID, by actor: Actor, on db: any Database) async throws -> OrganizationModel {
+        let visible: Bool = switch AccessPolicy.ticketScope(of: actor) {
+        case .all: true
+        case let .organizations(ids): ids.contains(id)
+        default: actor.organizationId == id
+        }
+        guard visible, let org = try await OrganizationModel.find(id, on: db) else { throw DomainError.notFound("organization") }
+        return org
+    }
+
+    // MARK: Contracts
+
+    public func createContract(organizationId: UUID, _ input: ContractInput, by actor: Actor, on db: any Database) async throws -> ContractDTO {
+        try AccessPolicy.require(actor, .manageDirectory)
+        do {
+            _ = try await self.visibleOrganization(organizationId, by: actor, on: db)
+            let perimeter: Perimeter
+            switch input.perimeter {
+            case "hardware": perimeter = .hardware
+            case "infrastructure": perimeter = .infrastructure
+            case "categories":
+                let keys = Set(input.categories ?? [])
+                let known = Set(try await CategoryModel.query(on: db).all().compactMap(\.id))
+                if let unknown = keys.subtracting(known).sorted().first {
+                    throw DomainError.invalid(field: "categories", "unknown category '\(unknown)'")
+                }
+                perimeter = .categories(keys)
+            default:
+                throw DomainError.invalid(field: "perimeter", "must be one of hardware, infrastructure, categories")
+            }
+            let contract = try Contract(
+                id: UUID(), organizationId: organizationId, perimeter: perimeter, validFrom: input.validFrom,
+                validUntil: input.validUntil, calendarId: input.calendarId, slaPolicyId: input.slaPolicyId,
+                onCall: input.onCall ?? false, requestersSeeOrganization: input.requestersSeeOrganization ?? false)
+            let m = ContractModel()
+            m.id = contract.id
+            m.organizationId = organizationId
+            m.name = try Self.validName(input.name ?? "Contract \(input.validFrom)", field: "name")
+            m.perimeter = perimeter.kind
+            if case let .categories(keys) = perimeter {
+                m.categories = String(decoding: try JSONEncoder().encode(keys.sorted()), as: UTF8.self)
+            } else {
+                m.categories = "[]"
+            }
+            m.validFrom = contract.validFrom.description
+            m.validUntil = contract.validUntil?.description
+            m.calendarId = contract.calendarId
+            m.slaPolicyId = contract.slaPolicyId
+            m.onCall = contract.onCall
+            m.requestersSeeOrganization = contract.requestersSeeOrganization
+            m.createdAt = self.now
+            try await m.create(on: db)
+            try await self.audit(actor, "create", "contract", m.id, "\(m.name) (\(m.perimeter))", on: db)
+            return try self.dto(m)
+        }
+    }
+
+    public func listContracts(organizationId: UUID, by actor: Actor) async throws -> [ContractDTO] {
+        let db = store.database
+        _ = try await visibleOrganization(organizationId, by: actor, on: db)
+        return try await ContractModel.query(on: db).filter(\.$organizationId == organizationId).sort(\.$validFrom, .descending).all().map(dto)
+    }
+
+    func activeContract(of organizationId: UUID, on db: any Database) async throws -> Contract? {
+        let today = Day(now).description
+        // Day strings (YYYY-MM-DD) sort like the days they name.
+        let rows = try await ContractModel.query(on: db).filter(\.$organizationId == organizationId).filter(\.$validFrom <= today).all()
+        return Contract.active(among: try rows.map(Self.contract), on: Day(now))
+    }
+
+    static func contract(_ m: ContractModel) throws -> Contract {
+        let perimeter: Perimeter = switch m.perimeter {
+        case "hardware": .hardware
+        case "infrastructure": .infrastructure
+        default: .categories(Set((try? JSONDecoder().decode([String].self, from: Data(m.categories.utf8))) ?? []))
+        }
+        return try Contract(id: m.id!, organizationId: m.organizationId, perimeter: perimeter, validFrom: Day(m.validFrom)!,
+                            validUntil: m.validUntil.flatMap(Day.init), calendarId: m.calendarId, slaPolicyId: m.slaPolicyId,
+                            onCall: m.onCall, requestersSeeOrganization: m.requestersSeeOrganization)
+    }
+
+    // MARK: Support groups
+
+    public func createGroup(_ input: GroupInput, by actor: Actor, on db: any Database) async throws -> GroupDTO {
+        try AccessPolicy.require(actor, .manageDirectory)
+        let name = try Self.validName(input.name, field: "name")
+        let orgs = Array(Set(input.organizationIds ?? []))
+        do {
+            if try await GroupModel.query(on: db).filter(\.$name == name).first() != nil {
+                throw DomainError.conflict("a group named '\(name)' already exists")
+            }
+            if !orgs.isEmpty, try await OrganizationModel.query(on: db).filter(\.$id ~~ orgs).count() != orgs.count {
+                throw DomainError.invalid(field: "organization_ids", "unknown organization")
+            }
+            let g = GroupModel()
+            g.id = UUID(); g.name = name; g.tier = input.tier.rawValue; g.servesAll = orgs.isEmpty; g.createdAt = self.now
+            try await g.create(on: db)
+            for o in orgs { try await GroupOrganizationModel(groupId: g.id!, organizationId: o).create(on: db) }
+            try await self.audit(actor, "create", "group", g.id, "\(name) (\(input.tier.label))", on: db)
+            return GroupDTO(id: g.id!, name: name, tier: input.tier, servesAllOrganizations: g.servesAll, organizationIds: orgs.sorted { $0.uuidString < $1.uuidString }, createdAt: g.createdAt)
+        }
+    }
+
+    public func listGroups(by actor: Actor) async throws -> [GroupDTO] {
+        try AccessPolicy.require(actor, .readDirectory)
+        let db = store.database
+        let groups = try await GroupModel.query(on: db).sort(\.$tier).sort(\.$name).all()
+        let links = try await GroupOrganizationModel.query(on: db).all()
+        let byGroup = Dictionary(grouping: links, by: \.groupId)
+        return groups.map { g in
+            GroupDTO(id: g.id!, name: g.name, tier: Tier(rawValue: g.tier) ?? .n1, servesAllOrganizations: g.servesAll,
+                     organizationIds: (byGroup[g.id!] ?? []).map(\.organizationId).sorted { $0.uuidString < $1.uuidString }, createdAt: g.createdAt)
+        }
+    }
+
+    // MARK: Users
+
+    /// A user whose input is validated and password hashed, ready to be written.
+    public struct PreparedUser: Sendable {
+        let input: UserInput
+        let email: String
+        let name: String
+        let locale: String
+        let groupIds: [UUID]
+        let passwordHash: String
+    }
+
+    /// Validates a new user and hashes the password (slow on purpose), outside any transaction.
+    public func prepareUser(_ input: UserInput) async throws -> PreparedUser {
+        let email = try Self.validEmail(input.email)
+        let name = try Self.validName(input.name, field: "name")
+        guard input.password.count >= PasswordHasher.minimumLength, input.password.count <= 200 else {
+            throw DomainError.invalid(field: "password", "use at least \(PasswordHasher.minimumLength) characters")
+        }
+        let locale = input.locale ?? "fr"
+        guard ["fr", "en"].contains(locale) else { throw DomainError.invalid(field: "locale", "must be fr or en") }
+        if input.role.isStaff, input.organizationId != nil {
+            throw DomainError.invalid(field: "organization_id", "support staff work for the desk, not for a client organization")
+        }
+        if !input.role.isStaff, input.organizationId == nil {
+            throw DomainError.invalid(field: "organization_id", "a \(input.role.rawValue) belongs to a client organization")
+        }
+        let groupIds = Array(Set(input.groupIds ?? []))
+        if !groupIds.isEmpty, !input.role.isStaff {
+            throw DomainError.invalid(field: "group_ids", "only support staff are members of support groups")
+        }
+        return PreparedUser(input: input, email: email, name: name, locale: locale, groupIds: groupIds, passwordHash: try await passwords.hash(input.password))
+    }
+
+    /// Writes a prepared user. `actor` is nil only for the first administrator, created at first start.
+    public func createUser(_ user: PreparedUser, by actor: Actor?, on db: any Database) async throws -> UserDTO {
+        if let actor { try AccessPolicy.require(actor, .manageUsers) }
+        if try await UserModel.query(on: db).filter(\.$email == user.email).first() != nil {
+            throw DomainError.conflict("a user with the e-mail address \(user.email) already exists")
+        }
+        if let org = user.input.organizationId, try await OrganizationModel.find(org, on: db) == nil {
+            throw DomainError.invalid(field: "organization_id", "unknown organization")
+        }
+        if !user.groupIds.isEmpty, try await GroupModel.query(on: db).filter(\.$id ~~ user.groupIds).count() != user.groupIds.count {
+            throw DomainError.invalid(field: "group_ids", "unknown group")
+        }
+        let u = UserModel()
+        u.id = UUID(); u.email = user.email; u.name = user.name; u.role = user.input.role.rawValue
+        u.organizationId = user.input.organizationId; u.passwordHash = user.passwordHash; u.locale = user.locale
+        u.active = true; u.createdAt = now
+        try await u.create(on: db)
+        for g in user.groupIds { try await GroupMemberModel(groupId: g, userId: u.id!).create(on: db) }
+        try await audit(actor, "create", "user", u.id, "\(user.email) (\(user.input.role.rawValue))", on: db)
+        return Self.dto(u, groupIds: user.groupIds)
+    }
+
+    /// Users the caller may know of: everyone for admins and supervisors; staff and served organizations' users for
+    /// agents; their organization's users for client managers; themselves for requesters.
+    public func listUsers(by actor: Actor, organizationId: UUID? = nil) async throws -> [UserDTO] {
+        let db = store.database
+        let q = UserModel.query(on: db).sort(\.$email)
+        if let organizationId { q.filter(\.$organizationId == organizationId) }
+        switch actor.role {
+        case .admin, .supervisor: break
+        case .agent:
+            if case let .only(ids) = actor.servedOrganizations {
+                q.group(.or) { $0.filter(\.$organizationId == nil).filter(\.$organizationId ~~ ids) }
+            }
+        case .clientManager: q.filter(\.$organizationId == actor.organizationId)
+        case .requester: q.filter(\.$id == actor.userId)
+        }
+        let users = try await q.all()
+        let members = try await GroupMemberModel.query(on: db).filter(\.$userId ~~ users.compactMap(\.id)).all()
+        let byUser = Dictionary(grouping: members, by: \.userId)
+        return users.map { Self.dto($0, groupIds: (byUser[$0.id!] ?? []).map(\.groupId)) }
+    }
+
+    public func me(_ actor: Actor) async throws -> UserDTO {
+        guard let dto = try await listUsers(by: actor).first(where: { $0.id == actor.userId }) else { throw AuthError.unauthenticated }
+        return dto
+    }
+
+    /// Creates the first administrator when the directory is empty (first start). Returns nil if users exist.
+    public func bootstrapAdmin(email: String, password: String) async throws -> UserDTO? {
+        guard try await UserModel.query(on: store.database).count() == 0 else { return nil }
+        let prepared = try await prepareUser(UserInput(email: email, name: "Administrator", role: .admin, password: password, locale: "en"))
+        return try await store.write { db in try await self.createUser(prepared, by: nil, on: db) }
+    }
+
+    // MARK: Categories and priority matrix
+
+    public func listCategories() async throws -> [CategoryDTO] {
+        try await CategoryModel.query(on: store.database).sort(\.$id).all().map {
+            CategoryDTO(key: $0.id!, domain: CategoryDomain(rawValue: $0.domain) ?? .infrastructure, nameEn: $0.nameEn, nameFr: $0.nameFr)
+        }
+    }
+
+    public func createCategory(_ input: CategoryDTO, by actor: Actor, on db: any Database) async throws -> CategoryDTO {
+        try AccessPolicy.require(actor, .manageDirectory)
+        let c = try ServiceCategory(key: input.key, domain: input.domain, nameEn: input.nameEn, nameFr: input.nameFr)
+        do {
+            if try await CategoryModel.find(c.key, on: db) != nil { throw DomainError.conflict("the category '\(c.key)' already exists") }
+            try await CategoryModel(key: c.key, domain: c.domain.rawValue, nameEn: c.nameEn, nameFr: c.nameFr).create(on: db)
+            try await self.audit(actor, "create", "category", nil, c.key, on: db)
+            return CategoryDTO(key: c.key, domain: c.domain, nameEn: c.nameEn, nameFr: c.nameFr)
+        }
+    }
+
+    func category(_ key: String, on db: any Database) async throws -> ServiceCategory {
+        guard let m = try await CategoryModel.find(key, on: db) else { throw DomainError.invalid(field: "category", "unknown category '\(key)'") }
+        return try ServiceCategory(key: m.id!, domain: CategoryDomain(rawValue: m.domain) ?? .infrastructure, nameEn: m.nameEn, nameFr: m.nameFr)
+    }
+
+    public func priorityMatrix(on db: (any Database)? = nil) async throws -> PriorityMatrix {
+        guard let s = try await SettingModel.find(SettingKey.priorityMatrix, on: db ?? store.database) else { return .itil }
+        return try JSONDecoder().decode(PriorityMatrix.self, from: Data(s.value.utf8))
+    }
+
+    /// Replaces the matrix. Existing tickets keep their priority until their impact or urgency changes.
+    public func setPriorityMatrix(_ matrix: PriorityMatrix, by actor: Actor) async throws -> PriorityMatrix {
+        try AccessPolicy.require(actor, .manageDirectory)
+        let value = String(decoding: try JSONEncoder().encode(matrix), as: UTF8.self)
+        try await store.write { db in
+            let s = try await SettingModel.find(SettingKey.priorityMatrix, on: db) ?? SettingModel(key: SettingKey.priorityMatrix, value: value)
+            s.value = value
+            try await s.save(on: db)
+            try await self.audit(actor, "update", "priority_matrix", nil, value, on: db)
+        }
+        return matrix
+    }
+
+    // MARK: Mapping and validation
+
+    static func dto(_ o: OrganizationModel) -> OrganizationDTO {
+        OrganizationDTO(id: o.id!, name: o.name, domain: o.domain, createdAt: o.createdAt)
+    }
+
+    func dto(_ m: ContractModel) throws -> ContractDTO {
+        let c = try Self.contract(m)
+        let categories: [String] = if case let .categories(keys) = c.perimeter { keys.sorted() } else { [] }
+        return ContractDTO(id: m.id!, organizationId: m.organizationId, name: m.name, perimeter: m.perimeter, categories: categories,
+                           validFrom: c.validFrom, validUntil: c.validUntil, calendarId: m.calendarId, slaPolicyId: m.slaPolicyId,
+                           onCall: m.onCall, requestersSeeOrganization: m.requestersSeeOrganization, active: c.isActive(on: Day(now)), createdAt: m.createdAt)
+    }
+
+    static func dto(_ u: UserModel, groupIds: [UUID]) -> UserDTO {
+        UserDTO(id: u.id!, email: u.email, name: u.name, role: Role(rawValue: u.role) ?? .requester, organizationId: u.organizationId,
+                groupIds: groupIds.sorted { $0.uuidString < $1.uuidString }, locale: u.locale, active: u.active, createdAt: u.createdAt)
+    }
+
+    static func validName(_ s: String, field: String) throws -> String {
+        let v = s.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(v.count) else { throw DomainError.invalid(field: field, v.isEmpty ? "is required" : "at most 200 characters") }
+        return v
+    }
+
+    static func validEmail(_ s: String) throws -> String {
+        let v = s.trimmingCharacters(in: .whitespaces).lowercased()
+        guard v.count <= 254, v.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) != nil else {
+            throw DomainError.invalid(field: "email", "'\(s)' is not an e-mail address")
+        }
+        return v
+    }
+
+    static func validDomain(_ s: String) throws -> String {
+        let v = s.trimmingCharacters(in: .whitespaces).lowercased()
+        guard v.range(of: #"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"#, options: .regularExpression) != nil else {
+            throw DomainError.invalid(field: "domain", "'\(s)' is not a domain name")
+        }
+        return v
+    }
+}

@@ -1,0 +1,204 @@
+import EscaleAPI
+import EscaleCore
+import EscaleStore
+import FluentKit
+import Foundation
+
+extension Desk {
+    /// Opens a ticket. Client-side users open tickets for their own organization; staff name the requester or organization.
+    public func createTicket(_ input: TicketInput, by actor: Actor, defaultChannel: Channel = .api, on db: any Database) async throws -> Ticket {
+        let (requesterId, organizationId) = try await resolveRequester(input, by: actor, on: db)
+        var category: ServiceCategory?
+        if let key = input.category { category = try await self.category(key, on: db) }
+        let contract = try await activeContract(of: organizationId, on: db)
+        let matrix = try await priorityMatrix(on: db)
+        let draft = TicketDraft(
+            type: input.type ?? .incident, subject: input.subject, description: input.description, requesterId: requesterId,
+            organizationId: organizationId, channel: input.channel ?? defaultChannel, category: category, impact: input.impact,
+            urgency: input.urgency, occurredAt: input.occurredAt, tags: input.tags ?? [])
+        // Validate before taking a number, so a refused ticket does not burn one.
+        _ = try Ticket.open(draft, id: UUID(), seq: 1, matrix: matrix, contract: contract, by: actor.userId, at: now)
+        let seq = try await TicketRepository.nextSeq(on: db)
+        let (ticket, created) = try Ticket.open(draft, id: UUID(), seq: seq, matrix: matrix, contract: contract, by: actor.userId, at: now)
+        try await TicketRepository.insert(ticket, on: db)
+        try await TicketRepository.append([created], to: ticket.id, version: ticket.version, on: db)
+        try await SearchIndex.indexTicket(ticket, on: db)
+        return ticket
+    }
+
+    private func resolveRequester(_ input: TicketInput, by actor: Actor, on db: any Database) async throws -> (UUID, UUID) {
+        switch actor.role {
+        case .requester:
+            guard let org = actor.organizationId else { throw DomainError.forbidden("your account has no organization") }
+            if let r = input.requesterId, r != actor.userId { throw DomainError.forbidden("requesters open tickets for themselves") }
+            if let o = input.organizationId, o != org { throw DomainError.invalid(field: "organization_id", "unknown organization") }
+            return (actor.userId, org)
+        case .clientManager:
+            guard let org = actor.organizationId else { throw DomainError.forbidden("your account has no organization") }
+            if let o = input.organizationId, o != org { throw DomainError.invalid(field: "organization_id", "unknown organization") }
+            guard let r = input.requesterId, r != actor.userId else { return (actor.userId, org) }
+            guard let user = try await UserModel.find(r, on: db), user.organizationId == org else {
+                throw DomainError.invalid(field: "requester_id", "unknown requester")
+            }
+            return (r, org)
+        case .agent, .supervisor, .admin:
+            let scope = AccessPolicy.ticketScope(of: actor)
+            func served(_ org: UUID) -> Bool { AccessPolicy.canSee(TicketAccessFacts(organizationId: org, requesterId: UUID()), scope: scope) }
+            if let r = input.requesterId {
+                guard let user = try await UserModel.find(r, on: db), user.active else { throw DomainError.invalid(field: "requester_id", "unknown requester") }
+                guard let org = user.organizationId ?? input.organizationId else {
+                    throw DomainError.invalid(field: "organization_id", "the requester belongs to no organization: name one")
+                }
+                if let o = input.organizationId, o != org {
+                    throw DomainError.invalid(field: "organization_id", "the requester belongs to another organization")
+                }
+                guard served(org), try await OrganizationModel.find(org, on: db) != nil else { throw DomainError.invalid(field: "organization_id", "unknown organization") }
+                return (r, org)
+            }
+            guard let org = input.organizationId else {
+                throw DomainError.invalid(field: "organization_id", "staff must name the requester_id or the organization_id")
+            }
+            guard served(org), try await OrganizationModel.find(org, on: db) != nil else { throw DomainError.invalid(field: "organization_id", "unknown organization") }
+            return (actor.userId, org)
+        }
+    }
+
+    /// A ticket the actor may see, or not-found (the same answer for another tenant's ticket and a missing one).
+    public func ticket(_ id: UUID, by actor: Actor, forUpdate: Bool = false, on db: (any Database)? = nil) async throws -> Ticket {
+        guard let t = try await TicketRepository.find(id, scope: AccessPolicy.ticketScope(of: actor), forUpdate: forUpdate, on: db ?? store.database) else {
+            throw DomainError.notFound("ticket")
+        }
+        return t
+    }
+
+    public func listTickets(_ filter: TicketFilter, by actor: Actor) async throws -> [Ticket] {
+        try await TicketRepository.list(filter, scope: AccessPolicy.ticketScope(of: actor), on: store.database)
+    }
+
+    /// Applies a PATCH. `expectedVersion` comes from `If-Match`; a stale one is refused, never silently overwritten.
+    public func updateTicket(_ id: UUID, _ patch: TicketPatch, expectedVersion: Int, by actor: Actor, on db: any Database) async throws -> Ticket {
+        var ticket = try await self.ticket(id, by: actor, forUpdate: true, on: db)
+        guard ticket.version == expectedVersion else { throw DomainError.versionConflict(current: ticket.version) }
+        var change = TicketChange()
+        change.subject = patch.subject
+        change.description = patch.description
+        change.type = patch.type
+        change.impact = patch.impact
+        change.urgency = patch.urgency
+        change.major = patch.major
+        change.status = patch.status
+        change.occurredAt = patch.occurredAt
+        change.estimatedMinutes = patch.estimatedMinutes
+        change.tags = patch.tags
+        if let c = patch.category {
+            if let key = c { change.category = .some(try await self.category(key, on: db)) } else { change.category = .some(nil) }
+        }
+        if let g = patch.groupId {
+            if let g, try await GroupModel.find(g, on: db) == nil { throw DomainError.invalid(field: "group_id", "unknown group") }
+            change.groupId = .some(g)
+        }
+        if let a = patch.assigneeId {
+            if let a {
+                guard let user = try await UserModel.find(a, on: db), user.active, Role(rawValue: user.role)?.isStaff == true else {
+                    throw DomainError.invalid(field: "assignee_id", "unknown agent")
+                }
+                let group = (patch.groupId ?? nil) ?? ticket.groupId
+                if let group, try await GroupMemberModel.query(on: db).filter(\.$groupId == group).filter(\.$userId == a).first() == nil {
+                    throw DomainError.invalid(field: "assignee_id", "the assignee is not a member of the ticket's group")
+                }
+            }
+            change.assigneeId = .some(a)
+        }
+        if let p = patch.parentId {
+            if let p { _ = try await self.ticket(p, by: actor, on: db) }
+            change.parentId = .some(p)
+        }
+        let contract = try await activeContract(of: ticket.organizationId, on: db)
+        let before = ticket
+        let events = try ticket.apply(change, matrix: try await priorityMatrix(on: db), contract: contract, by: actor, at: now)
+        try await save(ticket, before: before, events: events, on: db)
+        return ticket
+    }
+
+    /// A public reply or an internal note, optionally with attachments uploaded beforehand.
+    public func comment(on id: UUID, _ input: CommentInput, by actor: Actor, on db: any Database) async throws -> (id: UUID, event: TicketEvent, attachments: [AttachmentModel]) {
+        var ticket = try await self.ticket(id, by: actor, forUpdate: true, on: db)
+        let before = ticket
+        let event = try ticket.comment(body: input.body, isPublic: input.isPublic, by: actor, at: now)
+        let ids = try await save(ticket, before: before, events: [event], on: db)
+        try await SearchIndex.indexComment(ticketSeq: ticket.seq, body: event.body ?? "", isInternal: !event.isPublic, on: db)
+        var linked: [AttachmentModel] = []
+        for attachmentId in Set(input.attachmentIds ?? []) {
+            guard let a = try await AttachmentModel.find(attachmentId, on: db), a.ticketId == ticket.id, a.eventId == nil, a.uploadedBy == actor.userId else {
+                throw DomainError.invalid(field: "attachment_ids", "unknown attachment (upload it to this ticket first)")
+            }
+            a.eventId = ids[0]
+            a.isPublic = event.isPublic
+            try await a.save(on: db)
+            linked.append(a)
+        }
+        return (ids[0], event, linked)
+    }
+
+    public func escalate(_ id: UUID, _ input: EscalateInput, by actor: Actor, on db: any Database) async throws -> Ticket {
+        var ticket = try await self.ticket(id, by: actor, forUpdate: true, on: db)
+        var group: (id: UUID, tier: Tier)?
+        if let g = input.groupId {
+            guard let m = try await GroupModel.find(g, on: db), let tier = Tier(rawValue: m.tier) else { throw DomainError.invalid(field: "group_id", "unknown group") }
+            group = (g, tier)
+        }
+        let before = ticket
+        let events = try ticket.escalate(to: input.tier, reason: input.reason, group: group, by: actor, at: now)
+        try await save(ticket, before: before, events: events, on: db)
+        return ticket
+    }
+
+    public func logWork(on id: UUID, _ input: WorkLogInput, by actor: Actor, on db: any Database) async throws -> (id: UUID, event: TicketEvent) {
+        var ticket = try await self.ticket(id, by: actor, forUpdate: true, on: db)
+        let before = ticket
+        let event = try ticket.logWork(minutes: input.minutes, note: input.note, by: actor, at: now)
+        let ids = try await save(ticket, before: before, events: [event], on: db)
+        return (ids[0], event)
+    }
+
+    /// The timeline the actor may read: internal entries only for staff.
+    public func timeline(of id: UUID, by actor: Actor) async throws -> [EventDTO] {
+        let db = store.database
+        let ticket = try await self.ticket(id, by: actor, on: db)
+        let staff = AccessPolicy.seesInternal(actor)
+        let events = try await TicketRepository.timeline(of: ticket.id, includeInternal: staff, on: db)
+        let files = try await AttachmentModel.query(on: db).filter(\.$ticketId == ticket.id).all()
+        let byEvent = Dictionary(grouping: files.filter { $0.eventId != nil && (staff || $0.isPublic) }, by: { $0.eventId! })
+        return events.map { EventDTO(id: $0.id, ticketId: ticket.id, event: $0.event, attachments: (byEvent[$0.id] ?? []).map(Self.dto)) }
+    }
+
+    /// Time spent per agent, from the work-log entries of the timeline.
+    public func timeSpent(on id: UUID, by actor: Actor) async throws -> [(agentId: UUID, minutes: Int)] {
+        try AccessPolicy.require(actor, .workTickets)
+        let events = try await timeline(of: id, by: actor).filter { $0.kind == .workLogged }
+        var perAgent: [UUID: Int] = [:]
+        for e in events { if let a = e.actorId { perAgent[a, default: 0] += e.minutes ?? 0 } }
+        return perAgent.map { ($0.key, $0.value) }.sorted { $0.minutes > $1.minutes }
+    }
+
+    public func search(_ query: String, limit: Int, by actor: Actor) async throws -> [(ticket: Ticket, score: Double)] {
+        guard !SearchText.terms(query).isEmpty else {
+            throw DomainError.invalid(field: "q", "give at least one word to search for")
+        }
+        return try await SearchIndex.search(query, scope: AccessPolicy.ticketScope(of: actor), includeInternal: AccessPolicy.seesInternal(actor), limit: limit, on: store.database)
+    }
+
+    /// Persists a changed ticket and its events under optimistic concurrency; re-indexes text that changed.
+    @discardableResult
+    private func save(_ ticket: Ticket, before: Ticket, events: [TicketEvent], on db: any Database) async throws -> [UUID] {
+        guard ticket.version != before.version else { return [] }
+        guard try await TicketRepository.update(ticket, expectedVersion: before.version, on: db) else {
+            throw DomainError.versionConflict(current: before.version + 1)
+        }
+        let ids = try await TicketRepository.append(events, to: ticket.id, version: ticket.version, on: db)
+        if ticket.subject != before.subject || ticket.description != before.description {
+            try await SearchIndex.indexTicket(ticket, on: db)
+        }
+        return ids
+    }
+}

@@ -1,0 +1,47 @@
+import EscaleCore
+import EscaleStore
+import FluentKit
+import Foundation
+import Logging
+
+public struct DeskConfiguration: Sendable {
+    /// Where attachments are stored (content-addressed).
+    public var attachmentsDirectory: URL
+    public var maxUploadBytes: Int
+    public var tokenLifetime: TimeInterval
+    public var bcryptCost: UInt8
+
+    public init(attachmentsDirectory: URL, maxUploadBytes: Int = 25 * 1024 * 1024, tokenLifetime: TimeInterval = 30 * 24 * 3600, bcryptCost: UInt8 = 12) {
+        self.attachmentsDirectory = attachmentsDirectory
+        self.maxUploadBytes = maxUploadBytes
+        self.tokenLifetime = tokenLifetime
+        self.bcryptCost = bcryptCost
+    }
+}
+
+/// The service desk's use cases. Each command runs the domain rules and the store writes in one transaction,
+/// resolves who may see what through `AccessPolicy` and `TicketRepository`, and appends timeline events.
+public final class Desk: Sendable {
+    public let store: Store
+    public let clock: Clock
+    public let config: DeskConfiguration
+    public let files: AttachmentFiles
+    let passwords: PasswordHasher
+    let logger: Logger
+
+    public init(store: Store, clock: Clock = .system, config: DeskConfiguration, logger: Logger) throws {
+        self.store = store
+        self.clock = clock
+        self.config = config
+        self.files = try AttachmentFiles(root: config.attachmentsDirectory)
+        self.passwords = PasswordHasher(cost: config.bcryptCost)
+        self.logger = logger
+    }
+
+    var now: Date { clock.now() }
+
+    /// Records an administrative change (ticket changes are recorded on their timeline instead).
+    func audit(_ actor: Actor?, _ action: String, _ entity: String, _ id: UUID?, _ detail: String, on db: any Database) async throws {
+        try await AuditEntryModel(actorId: actor?.userId, action: action, entity: entity, entityId: id?.uuidString, detail: detail, at: now).create(on: db)
+    }
+}

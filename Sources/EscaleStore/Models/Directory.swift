@@ -1,0 +1,143 @@
+import FluentKit
+import Foundation
+
+// Directory entities: plain Fluent models. Ticket rows, which sit on the hot paths, use SQLKit (TicketRow).
+
+public final class OrganizationModel: Model, @unchecked Sendable {
+    public static let schema = "organizations"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "name") public var name: String
+    @OptionalField(key: "domain") public var domain: String?
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+    public init(id: UUID = UUID(), name: String, domain: String?, createdAt: Date) {
+        self.id = id; self.name = name; self.domain = domain; self.createdAt = createdAt
+    }
+}
+
+public final class ContractModel: Model, @unchecked Sendable {
+    public static let schema = "contracts"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "organization_id") public var organizationId: UUID
+    @Field(key: "name") public var name: String
+    @Field(key: "perimeter") public var perimeter: String
+    /// JSON array of category keys, for a `categories` perimeter.
+    @Field(key: "categories") public var categories: String
+    @Field(key: "valid_from") public var validFrom: String
+    @OptionalField(key: "valid_until") public var validUntil: String?
+    @OptionalField(key: "calendar_id") public var calendarId: UUID?
+    @OptionalField(key: "sla_policy_id") public var slaPolicyId: UUID?
+    @Field(key: "on_call") public var onCall: Bool
+    @Field(key: "requesters_see_organization") public var requestersSeeOrganization: Bool
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+public final class GroupModel: Model, @unchecked Sendable {
+    public static let schema = "support_groups"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "name") public var name: String
+    @Field(key: "tier") public var tier: Int
+    @Field(key: "serves_all") public var servesAll: Bool
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+public final class GroupOrganizationModel: Model, @unchecked Sendable {
+    public static let schema = "group_organizations"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "group_id") public var groupId: UUID
+    @Field(key: "organization_id") public var organizationId: UUID
+    public init() {}
+    public init(groupId: UUID, organizationId: UUID) { id = UUID(); self.groupId = groupId; self.organizationId = organizationId }
+}
+
+public final class GroupMemberModel: Model, @unchecked Sendable {
+    public static let schema = "group_members"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "group_id") public var groupId: UUID
+    @Field(key: "user_id") public var userId: UUID
+    public init() {}
+    public init(groupId: UUID, userId: UUID) { id = UUID(); self.groupId = groupId; self.userId = userId }
+}
+
+public final class UserModel: Model, @unchecked Sendable {
+    public static let schema = "users"
+    @ID(key: .id) public var id: UUID?
+    /// Stored lowercased; unique.
+    @Field(key: "email") public var email: String
+    @Field(key: "name") public var name: String
+    @Field(key: "role") public var role: String
+    @OptionalField(key: "organization_id") public var organizationId: UUID?
+    @Field(key: "password_hash") public var passwordHash: String
+    @Field(key: "locale") public var locale: String
+    @Field(key: "active") public var active: Bool
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+public final class ApiTokenModel: Model, @unchecked Sendable {
+    public static let schema = "api_tokens"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "user_id") public var userId: UUID
+    @Field(key: "name") public var name: String
+    /// SHA-256 of the token, hex. The token itself is shown once and never stored.
+    @Field(key: "token_hash") public var tokenHash: String
+    @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "expires_at") public var expiresAt: Date
+    @OptionalField(key: "last_used_at") public var lastUsedAt: Date?
+    @OptionalField(key: "revoked_at") public var revokedAt: Date?
+    public init() {}
+}
+
+public final class CategoryModel: Model, @unchecked Sendable {
+    public static let schema = "categories"
+    @ID(custom: "key", generatedBy: .user) public var id: String?
+    @Field(key: "domain") public var domain: String
+    @Field(key: "name_en") public var nameEn: String
+    @Field(key: "name_fr") public var nameFr: String
+    public init() {}
+    public init(key: String, domain: String, nameEn: String, nameFr: String) {
+        id = key; self.domain = domain; self.nameEn = nameEn; self.nameFr = nameFr
+    }
+}
+
+public final class SettingModel: Model, @unchecked Sendable {
+    public static let schema = "settings"
+    @ID(custom: "key", generatedBy: .user) public var id: String?
+    @Field(key: "value") public var value: String
+    public init() {}
+    public init(key: String, value: String) { id = key; self.value = value }
+}
+
+public final class AttachmentModel: Model, @unchecked Sendable {
+    public static let schema = "attachments"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "ticket_id") public var ticketId: UUID
+    @OptionalField(key: "event_id") public var eventId: UUID?
+    @Field(key: "filename") public var filename: String
+    @Field(key: "content_type") public var contentType: String
+    @Field(key: "size") public var size: Int
+    @Field(key: "sha256") public var sha256: String
+    @Field(key: "public") public var isPublic: Bool
+    @Field(key: "uploaded_by") public var uploadedBy: UUID
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+/// Administrative changes outside tickets (tickets have their timeline).
+public final class AuditEntryModel: Model, @unchecked Sendable {
+    public static let schema = "audit_log"
+    @ID(key: .id) public var id: UUID?
+    @OptionalField(key: "actor_id") public var actorId: UUID?
+    @Field(key: "action") public var action: String
+    @Field(key: "entity") public var entity: String
+    @OptionalField(key: "entity_id") public var entityId: String?
+    @Field(key: "detail") public var detail: String
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+    public init(actorId: UUID?, action: String, entity: String, entityId: String?, detail: String, at: Date) {
+        id = UUID(); self.actorId = actorId; self.action = action; self.entity = entity; self.entityId = entityId
+        self.detail = detail; createdAt = at
+    }
+}

@@ -1,0 +1,133 @@
+import EscaleCore
+import FluentKit
+import Foundation
+import SQLKit
+
+/// Filters of the ticket list. Every query also carries the caller's `TicketScope`.
+public struct TicketFilter: Sendable {
+    public var statuses: [TicketStatus]?
+    public var openOnly = false
+    public var priority: Priority?
+    public var groupId: UUID?
+    public var assigneeId: UUID?
+    public var organizationId: UUID?
+    public var requesterId: UUID?
+    public var tier: Tier?
+    public var updatedSince: Date?
+    /// Returns tickets with `seq` below this (keyset pagination, newest first).
+    public var beforeSeq: Int?
+    public var limit = 50
+    public init() {}
+}
+
+/// Ticket persistence through SQLKit. Tenant isolation lives here: every read takes a `TicketScope` and
+/// turns it into the WHERE clause; there is no way to read a ticket without one.
+public enum TicketRepository {
+    static let columns = "id, seq, type, subject, description, requester_id, organization_id, channel, category, impact, urgency, priority, major, status, open, tier, group_id, assignee_id, occurred_at, created_at, updated_at, first_response_at, resolved_at, closed_at, time_spent_minutes, estimated_minutes, tags, parent_id, contract_id, out_of_scope, version"
+
+    /// Allocates the next ticket number inside the caller's transaction.
+    public static func nextSeq(on db: any Database) async throws -> Int {
+        let sql = db as! any SQLDatabase
+        if sql.dialect.name == "postgresql" {
+            let row = try await sql.raw("SELECT nextval('ticket_seq') AS value").first()
+            return try row!.decode(column: "value", as: Int.self)
+        }
+        let row = try await sql.raw("UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value").first()
+        return try row!.decode(column: "value", as: Int.self)
+    }
+
+    public static func insert(_ ticket: Ticket, on db: any Database) async throws {
+        try await (db as! any SQLDatabase).insert(into: "tickets").model(TicketRow(ticket), with: Store.rowEncoder).run()
+    }
+
+    /// Writes the new state if nobody changed the ticket since `expectedVersion`; false otherwise.
+    public static func update(_ ticket: Ticket, expectedVersion: Int, on db: any Database) async throws -> Bool {
+        let sql = db as! any SQLDatabase
+        let rows = try await sql.update("tickets")
+            .set(model: TicketRow(ticket), with: Store.rowEncoder)
+            .where("id", .equal, SQLBind(ticket.id))
+            .where("version", .equal, SQLBind(expectedVersion))
+            .returning("version")
+            .all()
+        return !rows.isEmpty
+    }
+
+    /// The ticket, if it exists and the scope lets the caller see it. Otherwise nil: callers answer 404 either way.
+    public static func find(_ id: UUID, scope: TicketScope, forUpdate: Bool = false, on db: any Database) async throws -> Ticket? {
+        guard let visibility = visibility(scope) else { return nil }
+        let sql = db as! any SQLDatabase
+        var query = sql.select().column(SQLRaw(columns)).from("tickets").where("id", .equal, SQLBind(id))
+        if let visibility { query = query.where(visibility) }
+        if forUpdate, sql.dialect.name == "postgresql" { query = query.lockingClause(SQLLockingClause.update) }
+        return try await query.first(decoding: TicketRow.self, with: Store.rowDecoder)?.ticket()
+    }
+
+    public static func find(seq: Int, scope: TicketScope, on db: any Database) async throws -> Ticket? {
+        guard let visibility = visibility(scope) else { return nil }
+        var query = (db as! any SQLDatabase).select().column(SQLRaw(columns)).from("tickets").where("seq", .equal, SQLBind(seq))
+        if let visibility { query = query.where(visibility) }
+        return try await query.first(decoding: TicketRow.self, with: Store.rowDecoder)?.ticket()
+    }
+
+    public static func list(_ filter: TicketFilter, scope: TicketScope, on db: any Database) async throws -> [Ticket] {
+        guard let visibility = visibility(scope) else { return [] }
+        var q = (db as! any SQLDatabase).select().column(SQLRaw(columns)).from("tickets")
+        if let visibility { q = q.where(visibility) }
+        if let s = filter.statuses, !s.isEmpty { q = q.where(SQLColumn("status"), .in, SQLBind.group(s.map(\.rawValue))) }
+        if filter.openOnly { q = q.where("open", .equal, SQLBind(true)) }
+        if let p = filter.priority { q = q.where("priority", .equal, SQLBind(p.rawValue)) }
+        if let g = filter.groupId { q = q.where("group_id", .equal, SQLBind(g)) }
+        if let a = filter.assigneeId { q = q.where("assignee_id", .equal, SQLBind(a)) }
+        if let o = filter.organizationId { q = q.where("organization_id", .equal, SQLBind(o)) }
+        if let r = filter.requesterId { q = q.where("requester_id", .equal, SQLBind(r)) }
+        if let t = filter.tier { q = q.where("tier", .equal, SQLBind(t.rawValue)) }
+        if let u = filter.updatedSince { q = q.where("updated_at", .greaterThanOrEqual, SQLBind(u)) }
+        if let b = filter.beforeSeq { q = q.where("seq", .lessThan, SQLBind(b)) }
+        q = q.orderBy("seq", .descending).limit(filter.limit)
+        return try await q.all(decoding: TicketRow.self, with: Store.rowDecoder).map { try $0.ticket() }
+    }
+
+    /// Tickets by primary key, in the scope (used to hydrate search results in one query).
+    static func find(seqs: [Int], scope: TicketScope, on db: any Database) async throws -> [Int: Ticket] {
+        guard !seqs.isEmpty, let visibility = visibility(scope) else { return [:] }
+        var q = (db as! any SQLDatabase).select().column(SQLRaw(columns)).from("tickets").where(SQLColumn("seq"), .in, SQLBind.group(seqs))
+        if let visibility { q = q.where(visibility) }
+        let tickets = try await q.all(decoding: TicketRow.self, with: Store.rowDecoder).map { try $0.ticket() }
+        return Dictionary(uniqueKeysWithValues: tickets.map { ($0.seq, $0) })
+    }
+
+    /// The scope as SQL: `.some(nil)` means "no restriction", `nil` means "nothing is visible".
+    static func visibility(_ scope: TicketScope) -> SQLExpression?? {
+        switch scope {
+        case .all:
+            return .some(nil)
+        case let .organizations(ids):
+            return .some(SQLBinaryExpression(SQLColumn("organization_id", table: "tickets"), SQLBinaryOperator.in, SQLGroupExpression(ids.map { SQLBind($0) })))
+        case let .organization(id):
+            return .some(SQLBinaryExpression(SQLColumn("organization_id", table: "tickets"), SQLBinaryOperator.equal, SQLBind(id)))
+        case let .requester(id):
+            return .some(SQLBinaryExpression(SQLColumn("requester_id", table: "tickets"), SQLBinaryOperator.equal, SQLBind(id)))
+        case .nothing:
+            return nil
+        }
+    }
+
+    // MARK: Timeline
+
+    /// Appends events produced by one command; they share the ticket version the command produced.
+    @discardableResult
+    public static func append(_ events: [TicketEvent], to ticketId: UUID, version: Int, on db: any Database) async throws -> [UUID] {
+        guard !events.isEmpty else { return [] }
+        let rows = events.enumerated().map { EventRow(id: UUID(), ticketId: ticketId, version: version, ordinal: $0.offset, $0.element) }
+        try await (db as! any SQLDatabase).insert(into: "ticket_events").models(rows, with: Store.rowEncoder).run()
+        return rows.map(\.id)
+    }
+
+    /// The timeline in order, internal entries included only when asked.
+    public static func timeline(of ticketId: UUID, includeInternal: Bool, on db: any Database) async throws -> [(id: UUID, event: TicketEvent)] {
+        var q = (db as! any SQLDatabase).select().column("*").from("ticket_events").where("ticket_id", .equal, SQLBind(ticketId))
+        if !includeInternal { q = q.where("public", .equal, SQLBind(true)) }
+        let rows = try await q.orderBy("ticket_version").orderBy("ordinal").all(decoding: EventRow.self, with: Store.rowDecoder)
+        return try rows.map { ($0.id, try $0.event()) }
+    }
+}

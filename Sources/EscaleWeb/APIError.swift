@@ -1,0 +1,86 @@
+import EscaleAPI
+import EscaleCore
+import EscaleDesk
+import FluentKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Errors that only exist at the HTTP edge.
+public enum APIError: Error, Sendable {
+    case malformedBody(String)
+    case invalidField(String, String)
+    case payloadTooLarge(Int)
+    case unsupportedMediaType(String)
+    case preconditionRequired
+    case idempotencyKeyReused
+    case idempotencyKeyInvalid
+    case unauthenticated
+}
+
+/// Maps every error to RFC 9457 problem+json. Domain and store errors become 4xx; anything unexpected is a 500 with
+/// a request id to quote, logged with its details (which never reach the client).
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = EscaleContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Self.problem(for: error, instance: request.uri.path)
+            if problem.status >= 500 {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            } else {
+                context.logger.debug("request refused", metadata: ["status": "\(problem.status)", "detail": "\(problem.detail)"])
+            }
+            var response = try JSONBody.response(problem, status: .init(code: problem.status), contentType: "application/problem+json")
+            if problem.status == 401 { response.headers[.wwwAuthenticate] = "Bearer" }
+            return response
+        }
+    }
+
+    static func problem(for error: any Error, instance: String) -> Problem {
+        func p(_ status: Int, _ title: String, _ detail: String, field: String? = nil) -> Problem {
+            Problem(title: title, status: status, detail: detail, instance: instance, field: field)
+        }
+        switch error {
+        case let e as DomainError:
+            switch e {
+            case let .invalid(field, _): return p(422, "Invalid input", e.description, field: field)
+            case .invalidTransition: return p(409, "Not allowed in this state", e.description, field: "status")
+            case .forbidden: return p(403, "Forbidden", e.description)
+            case .notFound: return p(404, "Not found", e.description)
+            case .versionConflict: return p(412, "Changed by someone else", e.description)
+            case .conflict: return p(409, "Conflict", e.description)
+            }
+        case let e as APIError:
+            switch e {
+            case let .malformedBody(detail): return p(400, "Malformed request body", detail)
+            case let .invalidField(field, detail): return p(422, "Invalid input", "\(field): \(detail)", field: field)
+            case let .payloadTooLarge(limit): return p(413, "Request body too large", "the body exceeds the limit of \(limit) bytes")
+            case let .unsupportedMediaType(type): return p(415, "Unsupported media type", "send application/json (got '\(type)')")
+            case .preconditionRequired: return p(428, "Precondition required", "send If-Match with the ticket's ETag, so that concurrent changes are detected")
+            case .idempotencyKeyReused: return p(422, "Idempotency key reused", "this Idempotency-Key was already used for a different request")
+            case .idempotencyKeyInvalid: return p(400, "Invalid Idempotency-Key", "an Idempotency-Key is 1 to 255 visible ASCII characters")
+            case .unauthenticated: return p(401, "Authentication required", "send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token")
+            }
+        case let e as AuthError:
+            switch e {
+            case .invalidCredentials: return p(401, "Invalid credentials", "unknown e-mail address or wrong password")
+            case .unauthenticated: return p(401, "Authentication required", "the token is invalid, expired or revoked")
+            }
+        case let e as AttachmentFiles.UploadTooLarge:
+            return p(413, "Upload too large", "attachments are limited to \(e.limit) bytes")
+        case let e as HTTPError:
+            let status = Int(e.status.code)
+            if e.status == .contentTooLarge { return p(413, "Request body too large", "the body exceeds the limit of \(JSONBody.limit) bytes") }
+            if e.status == .notFound { return p(404, "Not found", e.body ?? "no such resource") }
+            return p(status, e.status.reasonPhrase, e.body ?? e.status.reasonPhrase)
+        case let e as any DatabaseError where e.isConstraintFailure:
+            return p(409, "Conflict", "the change conflicts with existing data (a duplicate or a missing reference)")
+        default:
+            return p(500, "Internal error", "something went wrong on our side; the error was logged")
+        }
+    }
+}

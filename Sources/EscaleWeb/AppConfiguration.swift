@@ -1,0 +1,80 @@
+import EscaleStore
+import Foundation
+import Logging
+
+/// Everything the server needs, from flags and the environment (12-factor). Invalid values fail at start,
+/// naming the variable and what is wrong, in one line.
+public struct AppConfiguration: Sendable {
+    public var hostname = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = URL(fileURLWithPath: "escale-data")
+    /// nil: embedded SQLite in the data directory.
+    public var databaseURL: String?
+    public var maxUploadBytes = 25 * 1024 * 1024
+    public var bcryptCost: UInt8 = 12
+    public var adminEmail: String?
+    public var adminPassword: String?
+    public var logLevel: Logger.Level = .info
+    /// Migrate on start (the default for a single instance); `escale migrate` does it explicitly.
+    public var migrateOnStart = true
+
+    public init() {}
+
+    public var databaseLocation: DatabaseLocation {
+        if let url = databaseURL { return .postgres(url: url) }
+        return .sqlite(path: dataDirectory.appendingPathComponent("escale.sqlite").path)
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Reads `ESCALE_*` variables over the defaults.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        var c = AppConfiguration()
+        if let h = env["ESCALE_HOST"] { c.hostname = try hostname(h, name: "ESCALE_HOST") }
+        if let p = env["ESCALE_PORT"] { c.port = try port(p, name: "ESCALE_PORT") }
+        if let d = env["ESCALE_DATA_DIR"] {
+            guard !d.isEmpty else { throw Invalid(description: "ESCALE_DATA_DIR is empty: give a directory path") }
+            c.dataDirectory = URL(fileURLWithPath: d)
+        }
+        if let u = env["ESCALE_DATABASE_URL"], !u.isEmpty {
+            guard let parsed = URL(string: u), ["postgres", "postgresql"].contains(parsed.scheme ?? ""), parsed.host != nil, !(parsed.path.dropFirst().isEmpty) else {
+                throw Invalid(description: "ESCALE_DATABASE_URL must look like postgres://user:password@host:5432/database")
+            }
+            c.databaseURL = u
+        }
+        if let m = env["ESCALE_MAX_UPLOAD_BYTES"] {
+            guard let v = Int(m), v >= 1024, v <= 1 << 32 else { throw Invalid(description: "ESCALE_MAX_UPLOAD_BYTES must be a number of bytes between 1024 and 4294967296, got '\(m)'") }
+            c.maxUploadBytes = v
+        }
+        if let b = env["ESCALE_BCRYPT_COST"] {
+            guard let v = UInt8(b), (4...16).contains(v) else { throw Invalid(description: "ESCALE_BCRYPT_COST must be between 4 and 16, got '\(b)'") }
+            c.bcryptCost = v
+        }
+        if let l = env["ESCALE_LOG_LEVEL"] {
+            guard let v = Logger.Level(rawValue: l.lowercased()) else {
+                throw Invalid(description: "ESCALE_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(l)'")
+            }
+            c.logLevel = v
+        }
+        c.adminEmail = env["ESCALE_ADMIN_EMAIL"].flatMap { $0.isEmpty ? nil : $0 }
+        c.adminPassword = env["ESCALE_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        if (c.adminEmail == nil) != (c.adminPassword == nil) {
+            throw Invalid(description: "set both ESCALE_ADMIN_EMAIL and ESCALE_ADMIN_PASSWORD, or neither (a password is then generated)")
+        }
+        return c
+    }
+
+    public static func hostname(_ value: String, name: String) throws -> String {
+        guard !value.isEmpty, value.count <= 253, !value.contains(" "), !value.contains("/") else {
+            throw Invalid(description: "\(name) must be a host name or IP address, got '\(value)'")
+        }
+        return value
+    }
+
+    public static func port(_ value: String, name: String) throws -> Int {
+        guard let p = Int(value), (0...65535).contains(p) else { throw Invalid(description: "\(name) must be a port number (0–65535), got '\(value)'") }
+        return p
+    }
+}

@@ -1,0 +1,107 @@
+import EscaleCore
+import EscaleDesk
+import EscaleStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Builds the whole application from its configuration: database, desk, HTTP routes, background services.
+/// Tests call this with a temporary database; `escale serve` calls it with the environment's configuration.
+public func buildApplication(
+    _ config: AppConfiguration, clock: EscaleCore.Clock = .system, logger: Logger? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    _ = Telemetry.ticketsCreated  // bootstraps swift-metrics before the first request is measured
+    var logger = logger ?? Logger(label: "escale")
+    logger.logLevel = config.logLevel
+    let store = try await Store.open(config.databaseLocation, logger: logger)
+    do {
+        if config.migrateOnStart { try await store.migrate() }
+        let desk = try Desk(
+            store: store, clock: clock,
+            config: DeskConfiguration(attachmentsDirectory: config.dataDirectory.appendingPathComponent("attachments"),
+                                      maxUploadBytes: config.maxUploadBytes, bcryptCost: config.bcryptCost),
+            logger: logger)
+        try await bootstrapAdministrator(desk, config: config, logger: logger)
+        let router = buildRouter(desk: desk)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Escale"),
+            services: [StoreService(store: store), MaintenanceService(desk: desk, logger: logger)],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
+            logger: logger)
+    } catch {
+        await store.close()
+        throw error
+    }
+}
+
+/// First start on an empty directory: the configured administrator, or one with a generated password printed once.
+func bootstrapAdministrator(_ desk: Desk, config: AppConfiguration, logger: Logger) async throws {
+    if let email = config.adminEmail, let password = config.adminPassword {
+        if try await desk.bootstrapAdmin(email: email, password: password) != nil {
+            logger.notice("created administrator \(email)")
+        }
+        return
+    }
+    let password = "esc-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(20)
+    if try await desk.bootstrapAdmin(email: "admin@escale.local", password: String(password)) != nil {
+        // Straight to the file descriptor: print() may sit in a buffer when stdout is not a terminal.
+        FileHandle.standardOutput.write(Data("""
+            Escale: first start — created the administrator account
+              e-mail:   admin@escale.local
+              password: \(password)
+            This password is shown only once.
+
+            """.utf8))
+    }
+}
+
+func buildRouter(desk: Desk) -> Router<EscaleContext> {
+    let router = Router(context: EscaleContext.self)
+    router.add(middleware: RequestIdMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ProblemMiddleware())
+
+    let runner = CommandRunner(desk: desk)
+    HealthController(desk: desk).register(on: router)
+    let api = router.group("api/v1")
+    OpenAPIController().register(on: api)
+    AuthController(desk: desk).registerPublic(on: api)
+
+    let authenticated = api.group().add(middleware: AuthMiddleware(desk: desk))
+    AuthController(desk: desk).register(on: authenticated)
+    DirectoryController(desk: desk, runner: runner).register(on: authenticated)
+    TicketController(desk: desk, runner: runner).register(on: authenticated)
+    return router
+}
+
+/// Closes the database when the application stops.
+struct StoreService: Service {
+    let store: Store
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.close()
+    }
+}
+
+/// Periodic housekeeping: expired idempotency records.
+struct MaintenanceService: Service {
+    let desk: Desk
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let cutoff = desk.clock.now().addingTimeInterval(-IdempotencyStore.retention)
+                try await desk.store.write { db in try await IdempotencyStore.purge(olderThan: cutoff, on: db) }
+            } catch {
+                logger.warning("maintenance failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}

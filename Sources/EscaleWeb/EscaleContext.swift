@@ -1,0 +1,30 @@
+import EscaleCore
+import Foundation
+import Hummingbird
+
+/// Per-request context: the authenticated actor (set by `AuthMiddleware`) and the request id.
+public struct EscaleContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var actor: Actor?
+    public var requestId: String
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        actor = nil
+        requestId = ""
+    }
+
+    /// JSON bodies are read through `Request.decodeJSON`, which enforces its own 1 MiB limit; uploads stream.
+    public var maxUploadSize: Int { JSONBody.limit }
+
+    public func requireActor() throws -> Actor {
+        guard let actor else { throw APIError.unauthenticated }
+        return actor
+    }
+
+    /// A path id; a malformed one names nothing, so it is not found.
+    public func uuid(_ name: String, _ what: String) throws -> UUID {
+        guard let raw = parameters.get(name), let id = UUID(uuidString: raw) else { throw DomainError.notFound(what) }
+        return id
+    }
+}

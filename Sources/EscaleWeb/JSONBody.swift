@@ -1,0 +1,109 @@
+import EscaleAPI
+import EscaleCore
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Reading and writing JSON bodies with the shared `Wire` coders, limits and clear errors.
+enum JSONBody {
+    /// JSON bodies larger than this are refused with 413.
+    static let limit = 1 << 20
+
+    static let encoder = Wire.encoder()
+    static let decoder = Wire.decoder()
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, contentType: String = "application/json", headers: HTTPFields = [:]) throws -> Response {
+        let data = try encoder.encode(value)
+        var fields = headers
+        fields[.contentType] = contentType
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A decoded body and the SHA-256 of its bytes (the request's fingerprint for idempotency).
+    struct Decoded<T: Sendable>: Sendable {
+        let value: T
+        let fingerprint: String
+    }
+
+    /// Decodes a body: checks the media type, the size, UTF-8, then the JSON, naming the offending field.
+    static func decode<T: Decodable & Sendable>(_ type: T.Type, from request: Request) async throws -> Decoded<T> {
+        if let ct = request.headers[.contentType] {
+            let base = ct.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            guard base == "application/json" || base.hasSuffix("+json") else { throw APIError.unsupportedMediaType(ct) }
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw APIError.payloadTooLarge(limit) }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let e as HTTPError where e.status == .contentTooLarge {
+            throw APIError.payloadTooLarge(limit)
+        }
+        let data = Data(buffer.readableBytesView)
+        guard String(validating: data, as: UTF8.self) != nil else { throw APIError.malformedBody("the body is not valid UTF-8") }
+        guard !data.isEmpty else { throw APIError.malformedBody("a JSON body is required") }
+        do {
+            let value = try decoder.decode(T.self, from: data)
+            return Decoded(value: value, fingerprint: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined())
+        } catch let e as DecodingError {
+            throw describe(e)
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> any Error {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? snake($0.stringValue) }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case let .keyNotFound(key, ctx):
+            let field = path(ctx.codingPath + [key])
+            return APIError.invalidField(field, "is required")
+        case let .valueNotFound(_, ctx):
+            return APIError.invalidField(path(ctx.codingPath), "must not be null")
+        case let .typeMismatch(type, ctx):
+            let field = path(ctx.codingPath)
+            if ctx.codingPath.isEmpty { return APIError.malformedBody("expected a JSON object") }
+            return APIError.invalidField(field, "expected \(describe(type))")
+        case let .dataCorrupted(ctx):
+            if ctx.codingPath.isEmpty { return APIError.malformedBody("the body is not valid JSON") }
+            let field = path(ctx.codingPath)
+            if let allowed = allowedValues[ctx.codingPath.last.map { snake($0.stringValue) } ?? ""] {
+                return APIError.invalidField(field, "unknown value; expected one of \(allowed)")
+            }
+            return APIError.invalidField(field, ctx.debugDescription)
+        @unknown default:
+            return APIError.malformedBody("the body could not be read")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is [Any].Type: "an array"
+        default: "a value of another type"
+        }
+    }
+
+    /// Enumerations by field, to tell the client what would have been accepted.
+    static let allowedValues: [String: String] = [
+        "impact": Level.allCases.map(\.rawValue).joined(separator: ", "),
+        "urgency": Level.allCases.map(\.rawValue).joined(separator: ", "),
+        "type": TicketType.allCases.map(\.rawValue).joined(separator: ", "),
+        "channel": Channel.allCases.map(\.rawValue).joined(separator: ", "),
+        "status": TicketStatus.allCases.map(\.rawValue).joined(separator: ", "),
+        "role": Role.allCases.map(\.rawValue).joined(separator: ", "),
+        "tier": "1, 2, 3",
+        "domain": CategoryDomain.allCases.map(\.rawValue).joined(separator: ", "),
+    ]
+
+    static func snake(_ camel: String) -> String {
+        var out = ""
+        for c in camel {
+            if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+        }
+        return out
+    }
+}

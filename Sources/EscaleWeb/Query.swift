@@ -1,0 +1,60 @@
+import EscaleCore
+import EscaleStore
+import Foundation
+import Hummingbird
+
+/// Typed access to query parameters; a bad value is a 422 naming the parameter.
+struct Query {
+    let request: Request
+
+    init(_ request: Request) { self.request = request }
+
+    func string(_ name: String) -> String? {
+        request.uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func uuid(_ name: String) throws -> UUID? {
+        guard let raw = string(name) else { return nil }
+        guard let id = UUID(uuidString: raw) else { throw APIError.invalidField(name, "'\(raw)' is not an id") }
+        return id
+    }
+
+    func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let raw = string(name) else { return nil }
+        guard let v = Int(raw), range.contains(v) else {
+            throw APIError.invalidField(name, "must be a whole number between \(range.lowerBound) and \(range.upperBound), got '\(raw.prefix(40))'")
+        }
+        return v
+    }
+
+    func date(_ name: String) throws -> Date? {
+        guard let raw = string(name) else { return nil }
+        guard let d = Wire.parseInstant(raw) else { throw APIError.invalidField(name, "'\(raw.prefix(40))' is not an ISO-8601 date-time") }
+        return d
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let raw = string(name) else { return nil }
+        switch raw.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw APIError.invalidField(name, "must be true or false")
+        }
+    }
+
+    /// Keyset pagination: the cursor is opaque to clients (base64 of the last ticket's sequence number).
+    static func cursor(after seq: Int) -> String {
+        Data("t:\(seq)".utf8).base64EncodedString()
+    }
+
+    func cursor() throws -> Int? {
+        guard let raw = string("cursor") else { return nil }
+        guard let data = Data(base64Encoded: raw), let text = String(data: data, encoding: .utf8), text.hasPrefix("t:"),
+              let seq = Int(text.dropFirst(2)), seq > 0 else {
+            throw APIError.invalidField("cursor", "not a cursor returned by this API")
+        }
+        return seq
+    }
+}
+
+import EscaleAPI

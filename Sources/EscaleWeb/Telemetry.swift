@@ -1,0 +1,17 @@
+import Metrics
+import Prometheus
+
+/// Process-wide metrics: swift-metrics backed by a Prometheus registry, bootstrapped once per process
+/// (the test suite builds many applications in one process).
+enum Telemetry {
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    static let ticketsCreated: Counter = {
+        _ = registry  // the factory must be in place before a metric is made
+        return Counter(label: "escale_tickets_created_total")
+    }()
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+import HummingbirdTesting
+import EscaleWeb
+print("x")
