@@ -14,7 +14,7 @@ public struct ServiceCategory: Codable, Sendable, Equatable {
     public let nameFr: String
 
     public init(key: String, domain: CategoryDomain, nameEn: String, nameFr: String) throws {
-        guard key.range(of: "^[a-z][a-z0-9_-]{1,39}$", options: .regularExpression) != nil else {
+        guard key.range(of: #"\A[a-z][a-z0-9_-]{1,39}\z"#, options: .regularExpression) != nil else {  // `$` would let a trailing newline through
             throw DomainError.invalid(field: "key", "use 2–40 lowercase letters, digits, '-' or '_', starting with a letter")
         }
         guard !nameEn.trimmed.isEmpty, !nameFr.trimmed.isEmpty else {

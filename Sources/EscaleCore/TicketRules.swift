@@ -89,7 +89,17 @@ extension Ticket {
     }
 
     /// Applies a change, returning one event per effective change (nothing changes → no events).
+    /// All or nothing: a refused change leaves the ticket untouched.
     public mutating func apply(
+        _ change: TicketChange, matrix: PriorityMatrix, contract: Contract?, by actor: Actor, at now: Date
+    ) throws -> [TicketEvent] {
+        var changed = self
+        let events = try changed.applyChecked(change, matrix: matrix, contract: contract, by: actor, at: now)
+        self = changed
+        return events
+    }
+
+    private mutating func applyChecked(
         _ change: TicketChange, matrix: PriorityMatrix, contract: Contract?, by actor: Actor, at now: Date
     ) throws -> [TicketEvent] {
         let staff = actor.role.isStaff
@@ -122,9 +132,12 @@ extension Ticket {
         }
         if let i = change.impact { fieldChange("impact", impact.rawValue, i.rawValue); impact = i }
         if let u = change.urgency { fieldChange("urgency", urgency.rawValue, u.rawValue); urgency = u }
-        let newPriority = matrix.priority(impact: impact, urgency: urgency)
-        fieldChange("priority", String(priority.rawValue), String(newPriority.rawValue), isPublic: true)
-        priority = newPriority
+        // Priority follows impact × urgency when they are reassessed; a later matrix change alone does not re-rate old tickets.
+        if change.impact != nil || change.urgency != nil {
+            let newPriority = matrix.priority(impact: impact, urgency: urgency)
+            fieldChange("priority", String(priority.rawValue), String(newPriority.rawValue), isPublic: true)
+            priority = newPriority
+        }
         if let m = change.major { fieldChange("major", String(major), String(m)); major = m }
         if let o = change.occurredAt {
             let v = try Ticket.validOccurredAt(o, now: now)
@@ -220,7 +233,11 @@ extension Ticket {
             events.append(TicketEvent(kind: .assigned, actorId: actor.userId, at: now, isPublic: false, field: "assignee",
                                       oldValue: assigneeId?.uuidString, newValue: nil))
             assigneeId = nil
-            if status == .assigned { events += try move(to: .new, by: actor.userId, at: now) }
+        }
+        // Whatever its owner had started, the receiving tier takes it from its queue: the ticket is new there.
+        if status != .new {
+            events.append(TicketEvent(kind: .statusChanged, actorId: actor.userId, at: now, isPublic: true, oldValue: status.rawValue, newValue: TicketStatus.new.rawValue))
+            status = .new
         }
         touch(at: now)
         return events

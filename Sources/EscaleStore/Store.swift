@@ -143,5 +143,7 @@ actor WriteGate {
 extension Store {
     /// The shared SQLKit row coders: columns are snake_case, Swift properties camelCase.
     public static let rowDecoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
-    public static let rowEncoder = SQLQueryEncoder(keyEncodingStrategy: .convertToSnakeCase)
+    /// NULLs are written, not skipped: clearing a field (unassigning) must reach the row, and multi-row inserts
+    /// need every row to have the same columns.
+    public static let rowEncoder = SQLQueryEncoder(keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
 }

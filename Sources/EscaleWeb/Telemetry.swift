@@ -10,7 +10,7 @@ enum Telemetry {
         return registry
     }()
 
-    static let ticketsCreated: Counter = {
+    static let ticketsCreated: Metrics.Counter = {
         _ = registry  // the factory must be in place before a metric is made
         return Counter(label: "escale_tickets_created_total")
     }()

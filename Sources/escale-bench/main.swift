@@ -1,4 +1,0 @@
-import ArgumentParser
-import HummingbirdTesting
-import EscaleWeb
-print("x")

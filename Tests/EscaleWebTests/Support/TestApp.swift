@@ -1,0 +1,131 @@
+import EscaleAPI
+import EscaleCore
+import EscaleStore
+import EscaleWeb
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+/// The real application on a database of its own: a fresh SQLite file, or a fresh PostgreSQL database when
+/// `ESCALE_TEST_DATABASE_URL` is set (that is how `.ci/run` runs the same suite on PostgreSQL).
+enum TestApp {
+    static let adminEmail = "admin@escale.test"
+    static let adminPassword = "admin-password-1"
+    static let now = Date(timeIntervalSince1970: 1_796_112_000)  // 2026-12-01T08:00:00Z
+
+    static var usesPostgres: Bool { ProcessInfo.processInfo.environment["ESCALE_TEST_DATABASE_URL"] != nil }
+
+    static func run<T: Sendable>(
+        _ setup: TestingSetup = .router, maxUploadBytes: Int = 25 * 1024 * 1024, clock: EscaleCore.Clock? = nil,
+        _ test: @Sendable (API) async throws -> T
+    ) async throws -> T {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("escale-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = AppConfiguration()
+        config.port = 0
+        config.dataDirectory = dir
+        config.bcryptCost = 4
+        config.maxUploadBytes = maxUploadBytes
+        config.adminEmail = adminEmail
+        config.adminPassword = adminPassword
+        config.logLevel = .error
+        var database: PostgresTestDatabase?
+        if let base = ProcessInfo.processInfo.environment["ESCALE_TEST_DATABASE_URL"] {
+            database = try await PostgresTestDatabase.create(from: base)
+            config.databaseURL = database!.url
+        }
+        do {
+            var logger = Logger(label: "escale.test")
+            logger.logLevel = .error
+            let app = try await buildApplication(config, clock: clock ?? .fixed(now), logger: logger)
+            let result = try await app.test(setup) { client in try await test(API(client: client)) }
+            try await database?.drop()
+            return result
+        } catch {
+            try? await database?.drop()
+            throw error
+        }
+    }
+}
+
+/// A throwaway PostgreSQL database per test, created from the CI database URL.
+struct PostgresTestDatabase {
+    let url: String
+    let name: String
+    let admin: Store
+
+    static func create(from base: String) async throws -> PostgresTestDatabase {
+        var logger = Logger(label: "escale.test.pg")
+        logger.logLevel = .error
+        let admin = try await Store.open(.postgres(url: base), logger: logger, connectionsPerLoop: 1)
+        let name = "escale_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        _ = try await admin.sql.raw("CREATE DATABASE \(unsafeRaw: name)").all()
+        var components = URLComponents(string: base)!
+        components.path = "/" + name
+        return PostgresTestDatabase(url: components.string!, name: name, admin: admin)
+    }
+
+    func drop() async throws {
+        _ = try await admin.sql.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").all()
+        await admin.close()
+    }
+}
+
+/// A thin JSON client over the application (in-process router or a live socket).
+struct API: Sendable {
+    let client: any TestClientProtocol
+
+    struct Reply: Sendable {
+        let status: HTTPResponse.Status
+        let headers: HTTPFields
+        let body: ByteBuffer
+
+        var text: String { String(buffer: body) }
+        func json<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+            try Wire.decoder().decode(T.self, from: Data(body.readableBytesView))
+        }
+        var problem: Problem? { try? json(Problem.self) }
+        var object: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:] }
+    }
+
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, headers: HTTPFields = [:], raw: ByteBuffer? = nil) async throws -> Reply {
+        var h = headers
+        if let token { h[.authorization] = "Bearer \(token)" }
+        if raw != nil, h[.contentType] == nil { h[.contentType] = "application/json" }
+        let r = try await client.executeRequest(uri: uri, method: method, headers: h, body: raw)
+        return Reply(status: r.status, headers: r.headers, body: r.body)
+    }
+
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, headers: HTTPFields = [:], json: some Encodable) async throws -> Reply {
+        try await send(method, uri, token: token, headers: headers, raw: ByteBuffer(bytes: try Wire.encoder().encode(json)))
+    }
+
+    func get(_ uri: String, token: String?) async throws -> Reply { try await send(.get, uri, token: token) }
+    func post(_ uri: String, token: String?, _ body: some Encodable, headers: HTTPFields = [:]) async throws -> Reply {
+        try await send(.post, uri, token: token, headers: headers, json: body)
+    }
+
+    func login(_ email: String, _ password: String) async throws -> String {
+        let r = try await post("/api/v1/auth/token", token: nil, TokenRequest(email: email, password: password))
+        try #require(r.status == .created, "login \(email): \(r.text)")
+        return try r.json(TokenResponse.self).token
+    }
+
+    /// Creates something and returns it decoded, failing the test with the server's explanation otherwise.
+    func create<T: Decodable>(_ uri: String, token: String, _ body: some Encodable, as type: T.Type = T.self) async throws -> T {
+        let r = try await post(uri, token: token, body)
+        try #require(r.status == .created, "POST \(uri): \(r.status) \(r.text)")
+        return try r.json(T.self)
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key")!
+    static let idempotentReplayed = Self("Idempotent-Replayed")!
+    static let requestId = Self("X-Request-Id")!
+}
