@@ -37,18 +37,27 @@ extension Desk {
     /// Resolves a bearer token to the acting user, with everything access decisions need.
     public func authenticate(token: String) async throws -> Actor? {
         guard token.hasPrefix("esc_"), token.count < 200 else { return nil }
-        let db = store.database
-        guard let row = try await ApiTokenModel.query(on: db).filter(\.$tokenHash == Self.hashToken(token)).first(),
-              row.revokedAt == nil, row.expiresAt > now else { return nil }
-        guard let actor = try await resolveActor(userId: row.userId, on: db) else { return nil }
+        let hash = Self.hashToken(token)
+        var entry: DirectoryCache.TokenEntry
+        if let cached = cache.token(hash) {
+            entry = cached
+        } else {
+            let db = store.database
+            guard let row = try await ApiTokenModel.query(on: db).filter(\.$tokenHash == hash).first(), row.revokedAt == nil,
+                  let actor = try await resolveActor(userId: row.userId, on: db) else { return nil }
+            entry = .init(tokenId: row.id!, actor: actor, expiresAt: row.expiresAt, lastUsedAt: row.lastUsedAt)
+        }
+        guard entry.expiresAt > now else { return nil }
         // Last use is informative: record it at most once a minute so reads stay reads.
-        if (row.lastUsedAt.map { now.timeIntervalSince($0) > 60 } ?? true) {
-            let id = row.id!, at = now
+        if (entry.lastUsedAt.map { now.timeIntervalSince($0) > 60 } ?? true) {
+            let id = entry.tokenId, at = now
             _ = try await store.write { db in
                 try await ApiTokenModel.query(on: db).filter(\.$id == id).set(\.$lastUsedAt, to: at).update()
             }
+            entry.lastUsedAt = at
         }
-        return actor
+        cache.setToken(hash, entry)
+        return entry.actor
     }
 
     /// Loads a user and what they may see: groups, tiers, served organizations, contract visibility.

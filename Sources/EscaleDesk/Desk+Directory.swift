@@ -34,6 +34,14 @@ extension Desk {
     }
 
     /// An organization the caller may know of, or not-found (never "forbidden": existence is not disclosed).
+    /// Whether an organization exists (cached: organizations are never deleted).
+    func organizationExists(_ id: UUID, on db: any Database) async throws -> Bool {
+        if cache.organizationExists(id) { return true }
+        guard try await OrganizationModel.find(id, on: db) != nil else { return false }
+        cache.rememberOrganization(id)
+        return true
+    }
+
     func visibleOrganization(_ id: UUID, by actor: Actor, on db: any Database) async throws -> OrganizationModel {
         let visible: Bool = switch AccessPolicy.ticketScope(of: actor) {
         case .all: true
@@ -48,47 +56,45 @@ extension Desk {
 
     public func createContract(organizationId: UUID, _ input: ContractInput, by actor: Actor, on db: any Database) async throws -> ContractDTO {
         try AccessPolicy.require(actor, .manageDirectory)
-        do {
-            _ = try await self.visibleOrganization(organizationId, by: actor, on: db)
-            let perimeter: Perimeter
-            switch input.perimeter {
-            case "hardware": perimeter = .hardware
-            case "infrastructure": perimeter = .infrastructure
-            case "categories":
-                let keys = Set(input.categories ?? [])
-                let known = Set(try await CategoryModel.query(on: db).all().compactMap(\.id))
-                if let unknown = keys.subtracting(known).sorted().first {
-                    throw DomainError.invalid(field: "categories", "unknown category '\(unknown)'")
-                }
-                perimeter = .categories(keys)
-            default:
-                throw DomainError.invalid(field: "perimeter", "must be one of hardware, infrastructure, categories")
+        _ = try await self.visibleOrganization(organizationId, by: actor, on: db)
+        let perimeter: Perimeter
+        switch input.perimeter {
+        case "hardware": perimeter = .hardware
+        case "infrastructure": perimeter = .infrastructure
+        case "categories":
+            let keys = Set(input.categories ?? [])
+            let known = Set(try await CategoryModel.query(on: db).all().compactMap(\.id))
+            if let unknown = keys.subtracting(known).sorted().first {
+                throw DomainError.invalid(field: "categories", "unknown category '\(unknown)'")
             }
-            let contract = try Contract(
-                id: UUID(), organizationId: organizationId, perimeter: perimeter, validFrom: input.validFrom,
-                validUntil: input.validUntil, calendarId: input.calendarId, slaPolicyId: input.slaPolicyId,
-                onCall: input.onCall ?? false, requestersSeeOrganization: input.requestersSeeOrganization ?? false)
-            let m = ContractModel()
-            m.id = contract.id
-            m.organizationId = organizationId
-            m.name = try Self.validName(input.name ?? "Contract \(input.validFrom)", field: "name")
-            m.perimeter = perimeter.kind
-            if case let .categories(keys) = perimeter {
-                m.categories = String(decoding: try JSONEncoder().encode(keys.sorted()), as: UTF8.self)
-            } else {
-                m.categories = "[]"
-            }
-            m.validFrom = contract.validFrom.description
-            m.validUntil = contract.validUntil?.description
-            m.calendarId = contract.calendarId
-            m.slaPolicyId = contract.slaPolicyId
-            m.onCall = contract.onCall
-            m.requestersSeeOrganization = contract.requestersSeeOrganization
-            m.createdAt = self.now
-            try await m.create(on: db)
-            try await self.audit(actor, "create", "contract", m.id, "\(m.name) (\(m.perimeter))", on: db)
-            return try self.dto(m)
+            perimeter = .categories(keys)
+        default:
+            throw DomainError.invalid(field: "perimeter", "must be one of hardware, infrastructure, categories")
         }
+        let contract = try Contract(
+            id: UUID(), organizationId: organizationId, perimeter: perimeter, validFrom: input.validFrom,
+            validUntil: input.validUntil, calendarId: input.calendarId, slaPolicyId: input.slaPolicyId,
+            onCall: input.onCall ?? false, requestersSeeOrganization: input.requestersSeeOrganization ?? false)
+        let m = ContractModel()
+        m.id = contract.id
+        m.organizationId = organizationId
+        m.name = try Self.validName(input.name ?? "Contract \(input.validFrom)", field: "name")
+        m.perimeter = perimeter.kind
+        if case let .categories(keys) = perimeter {
+            m.categories = String(decoding: try JSONEncoder().encode(keys.sorted()), as: UTF8.self)
+        } else {
+            m.categories = "[]"
+        }
+        m.validFrom = contract.validFrom.description
+        m.validUntil = contract.validUntil?.description
+        m.calendarId = contract.calendarId
+        m.slaPolicyId = contract.slaPolicyId
+        m.onCall = contract.onCall
+        m.requestersSeeOrganization = contract.requestersSeeOrganization
+        m.createdAt = self.now
+        try await m.create(on: db)
+        try await self.audit(actor, "create", "contract", m.id, "\(m.name) (\(m.perimeter))", on: db)
+        return try self.dto(m)
     }
 
     public func listContracts(organizationId: UUID, by actor: Actor) async throws -> [ContractDTO] {
@@ -98,10 +104,13 @@ extension Desk {
     }
 
     func activeContract(of organizationId: UUID, on db: any Database) async throws -> Contract? {
+        if let cached = cache.contract(of: organizationId) { return cached }
         let today = Day(now).description
         // Day strings (YYYY-MM-DD) sort like the days they name.
         let rows = try await ContractModel.query(on: db).filter(\.$organizationId == organizationId).filter(\.$validFrom <= today).all()
-        return Contract.active(among: try rows.map(Self.contract), on: Day(now))
+        let contract = Contract.active(among: try rows.map(Self.contract), on: Day(now))
+        cache.setContract(contract, of: organizationId)
+        return contract
     }
 
     static func contract(_ m: ContractModel) throws -> Contract {
@@ -121,20 +130,18 @@ extension Desk {
         try AccessPolicy.require(actor, .manageDirectory)
         let name = try Self.validName(input.name, field: "name")
         let orgs = Array(Set(input.organizationIds ?? []))
-        do {
-            if try await GroupModel.query(on: db).filter(\.$name == name).first() != nil {
-                throw DomainError.conflict("a group named '\(name)' already exists")
-            }
-            if !orgs.isEmpty, try await OrganizationModel.query(on: db).filter(\.$id ~~ orgs).count() != orgs.count {
-                throw DomainError.invalid(field: "organization_ids", "unknown organization")
-            }
-            let g = GroupModel()
-            g.id = UUID(); g.name = name; g.tier = input.tier.rawValue; g.servesAll = orgs.isEmpty; g.createdAt = self.now
-            try await g.create(on: db)
-            for o in orgs { try await GroupOrganizationModel(groupId: g.id!, organizationId: o).create(on: db) }
-            try await self.audit(actor, "create", "group", g.id, "\(name) (\(input.tier.label))", on: db)
-            return GroupDTO(id: g.id!, name: name, tier: input.tier, servesAllOrganizations: g.servesAll, organizationIds: orgs.sorted { $0.uuidString < $1.uuidString }, createdAt: g.createdAt)
+        if try await GroupModel.query(on: db).filter(\.$name == name).first() != nil {
+            throw DomainError.conflict("a group named '\(name)' already exists")
         }
+        if !orgs.isEmpty, try await OrganizationModel.query(on: db).filter(\.$id ~~ orgs).count() != orgs.count {
+            throw DomainError.invalid(field: "organization_ids", "unknown organization")
+        }
+        let g = GroupModel()
+        g.id = UUID(); g.name = name; g.tier = input.tier.rawValue; g.servesAll = orgs.isEmpty; g.createdAt = self.now
+        try await g.create(on: db)
+        for o in orgs { try await GroupOrganizationModel(groupId: g.id!, organizationId: o).create(on: db) }
+        try await self.audit(actor, "create", "group", g.id, "\(name) (\(input.tier.label))", on: db)
+        return GroupDTO(id: g.id!, name: name, tier: input.tier, servesAllOrganizations: g.servesAll, organizationIds: orgs.sorted { $0.uuidString < $1.uuidString }, createdAt: g.createdAt)
     }
 
     public func listGroups(by actor: Actor) async throws -> [GroupDTO] {
@@ -249,12 +256,10 @@ extension Desk {
     public func createCategory(_ input: CategoryDTO, by actor: Actor, on db: any Database) async throws -> CategoryDTO {
         try AccessPolicy.require(actor, .manageDirectory)
         let c = try ServiceCategory(key: input.key, domain: input.domain, nameEn: input.nameEn, nameFr: input.nameFr)
-        do {
-            if try await CategoryModel.find(c.key, on: db) != nil { throw DomainError.conflict("the category '\(c.key)' already exists") }
-            try await CategoryModel(key: c.key, domain: c.domain.rawValue, nameEn: c.nameEn, nameFr: c.nameFr).create(on: db)
-            try await self.audit(actor, "create", "category", nil, c.key, on: db)
-            return CategoryDTO(key: c.key, domain: c.domain, nameEn: c.nameEn, nameFr: c.nameFr)
-        }
+        if try await CategoryModel.find(c.key, on: db) != nil { throw DomainError.conflict("the category '\(c.key)' already exists") }
+        try await CategoryModel(key: c.key, domain: c.domain.rawValue, nameEn: c.nameEn, nameFr: c.nameFr).create(on: db)
+        try await self.audit(actor, "create", "category", nil, c.key, on: db)
+        return CategoryDTO(key: c.key, domain: c.domain, nameEn: c.nameEn, nameFr: c.nameFr)
     }
 
     func category(_ key: String, on db: any Database) async throws -> ServiceCategory {
@@ -263,8 +268,11 @@ extension Desk {
     }
 
     public func priorityMatrix(on db: (any Database)? = nil) async throws -> PriorityMatrix {
+        if let cached = cache.matrix() { return cached }
         guard let s = try await SettingModel.find(SettingKey.priorityMatrix, on: db ?? store.database) else { return .itil }
-        return try JSONDecoder().decode(PriorityMatrix.self, from: Data(s.value.utf8))
+        let matrix = try JSONDecoder().decode(PriorityMatrix.self, from: Data(s.value.utf8))
+        cache.setMatrix(matrix)
+        return matrix
     }
 
     /// Replaces the matrix. Existing tickets keep their priority until their impact or urgency changes.
@@ -277,6 +285,7 @@ extension Desk {
             try await s.save(on: db)
             try await self.audit(actor, "update", "priority_matrix", nil, value, on: db)
         }
+        cache.setMatrix(nil)
         return matrix
     }
 

@@ -5,24 +5,37 @@ import FluentKit
 import Foundation
 
 extension Desk {
-    /// Opens a ticket. Client-side users open tickets for their own organization; staff name the requester or organization.
-    public func createTicket(_ input: TicketInput, by actor: Actor, defaultChannel: Channel = .api, on db: any Database) async throws -> Ticket {
+    /// A ticket ready to be written: validated, with everything it depends on already read.
+    public struct PreparedTicket: Sendable {
+        let draft: TicketDraft
+        let contract: Contract?
+        let matrix: PriorityMatrix
+    }
+
+    /// Reads and checks what a new ticket depends on (requester, organization, category, contract, matrix) outside
+    /// the write transaction, so the single SQLite writer is held only for writes.
+    public func prepareTicket(_ input: TicketInput, by actor: Actor, defaultChannel: Channel = .api) async throws -> PreparedTicket {
+        let db = store.database
         let (requesterId, organizationId) = try await resolveRequester(input, by: actor, on: db)
         var category: ServiceCategory?
         if let key = input.category { category = try await self.category(key, on: db) }
-        let contract = try await activeContract(of: organizationId, on: db)
-        let matrix = try await priorityMatrix(on: db)
         let draft = TicketDraft(
             type: input.type ?? .incident, subject: input.subject, description: input.description, requesterId: requesterId,
             organizationId: organizationId, channel: input.channel ?? defaultChannel, category: category, impact: input.impact,
             urgency: input.urgency, occurredAt: input.occurredAt, tags: input.tags ?? [])
-        // Validate before taking a number, so a refused ticket does not burn one.
-        _ = try Ticket.open(draft, id: UUID(), seq: 1, matrix: matrix, contract: contract, by: actor.userId, at: now)
+        let prepared = PreparedTicket(draft: draft, contract: try await activeContract(of: organizationId, on: db), matrix: try await priorityMatrix(on: db))
+        // Validate now, so a refused ticket never takes the write lock nor burns a number.
+        _ = try Ticket.open(draft, id: UUID(), seq: 1, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
+        return prepared
+    }
+
+    /// Writes a prepared ticket, its `created` event and its search document.
+    public func createTicket(_ prepared: PreparedTicket, by actor: Actor, on db: any Database) async throws -> Ticket {
         let seq = try await TicketRepository.nextSeq(on: db)
-        let (ticket, created) = try Ticket.open(draft, id: UUID(), seq: seq, matrix: matrix, contract: contract, by: actor.userId, at: now)
+        let (ticket, created) = try Ticket.open(prepared.draft, id: UUID(), seq: seq, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
         try await TicketRepository.insert(ticket, on: db)
         try await TicketRepository.append([created], to: ticket.id, version: ticket.version, on: db)
-        try await SearchIndex.indexTicket(ticket, on: db)
+        try await SearchIndex.indexTicket(ticket, replacing: false, on: db)
         return ticket
     }
 
@@ -52,13 +65,13 @@ extension Desk {
                 if let o = input.organizationId, o != org {
                     throw DomainError.invalid(field: "organization_id", "the requester belongs to another organization")
                 }
-                guard served(org), try await OrganizationModel.find(org, on: db) != nil else { throw DomainError.invalid(field: "organization_id", "unknown organization") }
+                guard served(org), try await organizationExists(org, on: db) else { throw DomainError.invalid(field: "organization_id", "unknown organization") }
                 return (r, org)
             }
             guard let org = input.organizationId else {
                 throw DomainError.invalid(field: "organization_id", "staff must name the requester_id or the organization_id")
             }
-            guard served(org), try await OrganizationModel.find(org, on: db) != nil else { throw DomainError.invalid(field: "organization_id", "unknown organization") }
+            guard served(org), try await organizationExists(org, on: db) else { throw DomainError.invalid(field: "organization_id", "unknown organization") }
             return (actor.userId, org)
         }
     }
@@ -197,7 +210,7 @@ extension Desk {
         }
         let ids = try await TicketRepository.append(events, to: ticket.id, version: ticket.version, on: db)
         if ticket.subject != before.subject || ticket.description != before.description {
-            try await SearchIndex.indexTicket(ticket, on: db)
+            try await SearchIndex.indexTicket(ticket, replacing: true, on: db)
         }
         return ids
     }

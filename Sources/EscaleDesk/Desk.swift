@@ -28,6 +28,7 @@ public final class Desk: Sendable {
     public let files: AttachmentFiles
     let passwords: PasswordHasher
     let logger: Logger
+    let cache = DirectoryCache()
 
     public init(store: Store, clock: Clock = .system, config: DeskConfiguration, logger: Logger) throws {
         self.store = store
@@ -40,8 +41,13 @@ public final class Desk: Sendable {
 
     var now: Date { clock.now() }
 
-    /// Records an administrative change (ticket changes are recorded on their timeline instead).
+    /// Records an administrative change (ticket changes are recorded on their timeline instead). Every such change
+    /// may affect what cached actors may see, so the directory cache is dropped.
     func audit(_ actor: Actor?, _ action: String, _ entity: String, _ id: UUID?, _ detail: String, on db: any Database) async throws {
         try await AuditEntryModel(actorId: actor?.userId, action: action, entity: entity, entityId: id?.uuidString, detail: detail, at: now).create(on: db)
+        // Now, and again once committed: a concurrent reader may have cached the state before the commit meanwhile.
+        cache.invalidateDirectory()
+        let cache = cache
+        Store.afterCommit { cache.invalidateDirectory() }
     }
 }

@@ -7,11 +7,11 @@ import SQLKit
 /// SQLite: FTS5 with BM25 ranking. PostgreSQL: a `tsvector` column with a GIN index, ranked by `ts_rank`.
 /// Both index text already normalised by `SearchText`, so they find the same tickets.
 public enum SearchIndex {
-    /// Indexes (or re-indexes) a ticket's subject and description.
-    public static func indexTicket(_ t: Ticket, on db: any Database) async throws {
+    /// Indexes a ticket's subject and description; `replacing` an earlier version of them when the ticket exists.
+    public static func indexTicket(_ t: Ticket, replacing: Bool, on db: any Database) async throws {
         let sql = db as! any SQLDatabase
         let body = SearchText.document(t.subject, t.description)
-        try await sql.delete(from: "search_docs").where(rowid(sql), .equal, SQLBind(-t.seq)).run()
+        if replacing { try await sql.delete(from: "search_docs").where(rowid(sql), .equal, SQLBind(-t.seq)).run() }
         try await sql.raw("INSERT INTO search_docs (\(unsafeRaw: rowid(sql)), ticket_seq, internal, body) VALUES (\(bind: -t.seq), \(bind: t.seq), \(bind: false), \(bind: body))").run()
     }
 
@@ -23,42 +23,56 @@ public enum SearchIndex {
         if sql.dialect.name == "postgresql" {
             try await sql.raw("INSERT INTO search_docs (id, ticket_seq, internal, body) VALUES (nextval('search_doc_seq'), \(bind: ticketSeq), \(bind: isInternal), \(bind: doc))").run()
         } else {
-            // Comments take positive rowids (SQLite picks max+1); tickets hold the negative ones.
+            // Comments take rowids from 0 up (SQLite picks max+1, and ticket documents hold -1 and below).
             try await sql.raw("INSERT INTO search_docs (ticket_seq, internal, body) VALUES (\(bind: ticketSeq), \(bind: isInternal ? 1 : 0), \(bind: doc))").run()
         }
     }
 
-    /// Tickets matching every term of `query`, best first, within the caller's scope.
+    /// How many of the most recent matching documents are ranked (tickets and comments each). Ranking every match of
+    /// a common word would grow with the whole history (tens of thousands of documents at a million tickets); the
+    /// newest matches are what a desk looks for, and they are ranked by relevance among themselves.
+    public static let rankingWindow = 2_000
+
+    /// Tickets matching every term of `query`, most relevant first among the most recent matches, within the scope.
     public static func search(_ query: String, scope: TicketScope, includeInternal: Bool, limit: Int, on db: any Database) async throws -> [(ticket: Ticket, score: Double)] {
         let terms = Array(Set(SearchText.terms(query))).sorted()
-        guard !terms.isEmpty, TicketRepository.visibility(scope) != nil else { return [] }
+        guard !terms.isEmpty, let visibility = TicketRepository.visibility(scope) else { return [] }
         let sql = db as! any SQLDatabase
-        // Rank candidates in the index, then hydrate and scope-filter them in one query. The candidate window is
-        // generous so that a narrow scope still finds its matches among the best-ranked documents.
-        let window = scope == .all ? limit : max(limit * 20, 1_000)
-        let ranked: [(seq: Int, score: Double)]
+        // The scope is applied inside the window, so a narrow scope still finds its own tickets.
+        let window = rankingWindow
+        let rows: [any SQLRow]
         if sql.dialect.name == "postgresql" {
+            let scoped: SQLQueryString = visibility.map { "JOIN tickets ON tickets.seq = d.ticket_seq AND \($0)" } ?? ""
             let tsquery = terms.joined(separator: " & ")
-            let rows = try await sql.raw("""
-                SELECT ticket_seq, max(ts_rank(tsv, q)) AS score
-                FROM search_docs, to_tsquery('simple', \(bind: tsquery)) q
-                WHERE tsv @@ q AND (internal = false OR \(bind: includeInternal))
-                GROUP BY ticket_seq ORDER BY score DESC, ticket_seq DESC LIMIT \(bind: window)
+            rows = try await sql.raw("""
+                SELECT ticket_seq, max(score) AS score FROM (
+                    (SELECT d.ticket_seq, ts_rank(d.tsv, to_tsquery('simple', \(bind: tsquery))) AS score FROM search_docs d \(scoped)
+                     WHERE d.tsv @@ to_tsquery('simple', \(bind: tsquery)) AND d.id < 0 ORDER BY d.id LIMIT \(bind: window))
+                    UNION ALL
+                    (SELECT d.ticket_seq, ts_rank(d.tsv, to_tsquery('simple', \(bind: tsquery))) AS score FROM search_docs d \(scoped)
+                     WHERE d.tsv @@ to_tsquery('simple', \(bind: tsquery)) AND d.id >= 0 AND (d.internal = false OR \(bind: includeInternal))
+                     ORDER BY d.id DESC LIMIT \(bind: window))
+                ) m GROUP BY ticket_seq ORDER BY score DESC, ticket_seq DESC LIMIT \(bind: limit)
                 """).all()
-            ranked = try rows.map { (try $0.decode(column: "ticket_seq", as: Int.self), try $0.decode(column: "score", as: Double.self)) }
         } else {
             let match = terms.map { "\"\($0)\"" }.joined(separator: " ")
-            let rows = try await sql.raw("""
-                SELECT ticket_seq, -min(rank) AS score FROM (
-                    SELECT ticket_seq, rank FROM search_docs
-                    WHERE search_docs MATCH \(bind: match) AND (internal = 0 OR \(bind: includeInternal ? 1 : 0))
-                    ORDER BY rank LIMIT \(bind: window * 4)
-                ) GROUP BY ticket_seq ORDER BY score DESC, ticket_seq DESC LIMIT \(bind: window)
+            // FTS5 tables take no alias. Ticket documents have rowid -seq (newest first in rowid order), comments positive ones.
+            let scoped: SQLQueryString = visibility.map { "JOIN tickets ON tickets.seq = search_docs.ticket_seq AND \($0)" } ?? ""
+            rows = try await sql.raw("""
+                SELECT ticket_seq, -min(score) AS score FROM (
+                    SELECT * FROM (SELECT search_docs.ticket_seq AS ticket_seq, bm25(search_docs) AS score FROM search_docs \(scoped)
+                                   WHERE search_docs MATCH \(bind: match) AND search_docs.rowid < 0 ORDER BY search_docs.rowid LIMIT \(bind: window))
+                    UNION ALL
+                    SELECT * FROM (SELECT search_docs.ticket_seq AS ticket_seq, bm25(search_docs) AS score FROM search_docs \(scoped)
+                                   WHERE search_docs MATCH \(bind: match) AND search_docs.rowid >= 0
+                                         AND (search_docs.internal = 0 OR \(bind: includeInternal ? 1 : 0))
+                                   ORDER BY search_docs.rowid DESC LIMIT \(bind: window))
+                ) GROUP BY ticket_seq ORDER BY score DESC, ticket_seq DESC LIMIT \(bind: limit)
                 """).all()
-            ranked = try rows.map { (try $0.decode(column: "ticket_seq", as: Int.self), try $0.decode(column: "score", as: Double.self)) }
         }
+        let ranked = try rows.map { (seq: try $0.decode(column: "ticket_seq", as: Int.self), score: try $0.decode(column: "score", as: Double.self)) }
         let tickets = try await TicketRepository.find(seqs: ranked.map(\.seq), scope: scope, on: db)
-        return Array(ranked.compactMap { r in tickets[r.seq].map { ($0, r.score) } }.prefix(limit))
+        return ranked.compactMap { r in tickets[r.seq].map { ($0, r.score) } }
     }
 
     static func rowid(_ sql: any SQLDatabase) -> String { sql.dialect.name == "postgresql" ? "id" : "rowid" }

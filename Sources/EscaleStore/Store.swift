@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import SQLKit
+import Synchronization
 
 /// Where the data lives.
 public enum DatabaseLocation: Sendable, Equatable {
@@ -59,8 +60,21 @@ public final class Store: Sendable {
 
     public var sql: any SQLDatabase { database as! any SQLDatabase }
 
-    /// Runs `body` in one transaction: everything it writes commits together or not at all.
+    /// Runs `body` in one transaction: everything it writes commits together or not at all. Hooks registered with
+    /// `afterCommit` during the transaction run once it has committed.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        let hooks = CommitHooks()
+        let result = try await CommitHooks.$current.withValue(hooks) { try await transaction(body) }
+        hooks.run()
+        return result
+    }
+
+    /// Runs `hook` after the current `write` commits (at once outside a write). For caches of committed state.
+    public static func afterCommit(_ hook: @escaping @Sendable () -> Void) {
+        if let hooks = CommitHooks.current { hooks.add(hook) } else { hook() }
+    }
+
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         guard let gate else { return try await database.transaction(body) }
         await gate.acquire()
         do {
@@ -117,6 +131,13 @@ public final class Store: Sendable {
     }
 }
 
+final class CommitHooks: Sendable {
+    @TaskLocal static var current: CommitHooks?
+    private let hooks = Mutex<[@Sendable () -> Void]>([])
+    func add(_ hook: @escaping @Sendable () -> Void) { hooks.withLock { $0.append(hook) } }
+    func run() { for hook in hooks.withLock({ $0 }) { hook() } }
+}
+
 /// A FIFO async mutex: one SQLite writer at a time.
 actor WriteGate {
     private var busy = false
@@ -141,9 +162,9 @@ actor WriteGate {
 }
 
 extension Store {
-    /// The shared SQLKit row coders: columns are snake_case, Swift properties camelCase.
-    public static let rowDecoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+    /// The shared SQLKit row coders. Row types spell their snake_case columns in `CodingKeys`.
+    static let rowDecoder = SQLRowDecoder()
     /// NULLs are written, not skipped: clearing a field (unassigning) must reach the row, and multi-row inserts
     /// need every row to have the same columns.
-    public static let rowEncoder = SQLQueryEncoder(keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
+    static let rowEncoder = SQLQueryEncoder(nilEncodingStrategy: .asNil)
 }

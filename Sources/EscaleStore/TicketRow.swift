@@ -35,6 +35,12 @@ struct TicketRow: Codable, Sendable {
     var outOfScope: Bool
     var version: Int
 
+
+    /// Column names spelled out: converting key case on every row was the top cost of list queries.
+    enum CodingKeys: String, CodingKey {
+        case id, seq, type, subject, description, requesterId = "requester_id", organizationId = "organization_id", channel, category, impact, urgency, priority, major, status, open, tier, groupId = "group_id", assigneeId = "assignee_id", occurredAt = "occurred_at", createdAt = "created_at", updatedAt = "updated_at", firstResponseAt = "first_response_at", resolvedAt = "resolved_at", closedAt = "closed_at", timeSpentMinutes = "time_spent_minutes", estimatedMinutes = "estimated_minutes", tags, parentId = "parent_id", contractId = "contract_id", outOfScope = "out_of_scope", version
+    }
+
     init(_ t: Ticket) {
         id = t.id; seq = t.seq; type = t.type.rawValue; subject = t.subject; description = t.description
         requesterId = t.requesterId; organizationId = t.organizationId; channel = t.channel.rawValue
@@ -83,6 +89,12 @@ struct EventRow: Codable, Sendable {
     var reason: String?
     var minutes: Int?
     var createdAt: Date
+
+
+    /// Column names spelled out: converting key case on every row was the top cost of list queries.
+    enum CodingKeys: String, CodingKey {
+        case id, ticketId = "ticket_id", ticketVersion = "ticket_version", ordinal, kind, actorId = "actor_id", `public`, body, field, oldValue = "old_value", newValue = "new_value", fromTier = "from_tier", toTier = "to_tier", reason, minutes, createdAt = "created_at"
+    }
 
     init(id: UUID, ticketId: UUID, version: Int, ordinal: Int, _ e: TicketEvent) {
         self.id = id; self.ticketId = ticketId; ticketVersion = version; self.ordinal = ordinal; kind = e.kind.rawValue

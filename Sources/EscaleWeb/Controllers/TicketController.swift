@@ -18,8 +18,9 @@ struct TicketController {
     func register(on api: RouterGroup<EscaleContext>) {
         api.post("tickets") { request, context in
             let input = try await JSONBody.decode(TicketInput.self, from: request)
+            let prepared = try await desk.prepareTicket(input.value, by: try context.requireActor())
             let response = try await runner.run(request, context: context, bodyFingerprint: input.fingerprint) { db, actor in
-                let t = try await desk.createTicket(input.value, by: actor, on: db)
+                let t = try await desk.createTicket(prepared, by: actor, on: db)
                 return try CommandRunner.output(TicketDTO(t), location: Self.location(t), etag: Self.etag(t))
             }
             if response.headers[.idempotentReplayed] == nil { Telemetry.ticketsCreated.increment() }
