@@ -13,6 +13,10 @@ public struct TokenResponse: Codable, Sendable {
     public var token: String
     public var expiresAt: Date
     public init(id: UUID, token: String, expiresAt: Date) { self.id = id; self.token = token; self.expiresAt = expiresAt }
+
+    enum CodingKeys: String, CodingKey {
+        case id, token, expiresAt = "expires_at"
+    }
 }
 
 public struct TokenInfo: Codable, Sendable {
@@ -26,6 +30,10 @@ public struct TokenInfo: Codable, Sendable {
         self.id = id; self.name = name; self.createdAt = createdAt; self.expiresAt = expiresAt
         self.lastUsedAt = lastUsedAt; self.revokedAt = revokedAt
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, createdAt = "created_at", expiresAt = "expires_at", lastUsedAt = "last_used_at", revokedAt = "revoked_at"
+    }
 }
 
 /// `{items, next_cursor}` for every list.
@@ -33,6 +41,10 @@ public struct Page<Item: Codable & Sendable>: Codable, Sendable {
     public var items: [Item]
     public var nextCursor: String?
     public init(items: [Item], nextCursor: String? = nil) { self.items = items; self.nextCursor = nextCursor }
+
+    enum CodingKeys: String, CodingKey {
+        case items, nextCursor = "next_cursor"
+    }
 }
 
 /// RFC 9457 problem details.

@@ -14,6 +14,10 @@ public struct OrganizationDTO: Codable, Sendable {
     public var domain: String?
     public var createdAt: Date
     public init(id: UUID, name: String, domain: String?, createdAt: Date) { self.id = id; self.name = name; self.domain = domain; self.createdAt = createdAt }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, domain, createdAt = "created_at"
+    }
 }
 
 public struct ContractInput: Codable, Sendable {
@@ -32,6 +36,10 @@ public struct ContractInput: Codable, Sendable {
         self.name = name; self.perimeter = perimeter; self.categories = categories; self.validFrom = validFrom
         self.validUntil = validUntil; self.calendarId = calendarId; self.slaPolicyId = slaPolicyId; self.onCall = onCall
         self.requestersSeeOrganization = requestersSeeOrganization
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, perimeter, categories, validFrom = "valid_from", validUntil = "valid_until", calendarId = "calendar_id", slaPolicyId = "sla_policy_id", onCall = "on_call", requestersSeeOrganization = "requesters_see_organization"
     }
 }
 
@@ -57,6 +65,10 @@ public struct ContractDTO: Codable, Sendable {
         self.slaPolicyId = slaPolicyId; self.onCall = onCall; self.requestersSeeOrganization = requestersSeeOrganization
         self.active = active; self.createdAt = createdAt
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, organizationId = "organization_id", name, perimeter, categories, validFrom = "valid_from", validUntil = "valid_until", calendarId = "calendar_id", slaPolicyId = "sla_policy_id", onCall = "on_call", requestersSeeOrganization = "requesters_see_organization", active, createdAt = "created_at"
+    }
 }
 
 public struct GroupInput: Codable, Sendable {
@@ -65,6 +77,10 @@ public struct GroupInput: Codable, Sendable {
     /// Organizations served; absent or empty means all of them.
     public var organizationIds: [UUID]?
     public init(name: String, tier: Tier, organizationIds: [UUID]? = nil) { self.name = name; self.tier = tier; self.organizationIds = organizationIds }
+
+    enum CodingKeys: String, CodingKey {
+        case name, tier, organizationIds = "organization_ids"
+    }
 }
 
 public struct GroupDTO: Codable, Sendable {
@@ -77,6 +93,10 @@ public struct GroupDTO: Codable, Sendable {
     public init(id: UUID, name: String, tier: Tier, servesAllOrganizations: Bool, organizationIds: [UUID], createdAt: Date) {
         self.id = id; self.name = name; self.tier = tier; self.servesAllOrganizations = servesAllOrganizations
         self.organizationIds = organizationIds; self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, tier, servesAllOrganizations = "serves_all_organizations", organizationIds = "organization_ids", createdAt = "created_at"
     }
 }
 
@@ -92,6 +112,10 @@ public struct UserInput: Codable, Sendable {
     public init(email: String, name: String, role: Role, password: String, organizationId: UUID? = nil, groupIds: [UUID]? = nil, locale: String? = nil) {
         self.email = email; self.name = name; self.role = role; self.password = password
         self.organizationId = organizationId; self.groupIds = groupIds; self.locale = locale
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case email, name, role, password, organizationId = "organization_id", groupIds = "group_ids", locale
     }
 }
 
@@ -109,6 +133,10 @@ public struct UserDTO: Codable, Sendable {
         self.id = id; self.email = email; self.name = name; self.role = role; self.organizationId = organizationId
         self.groupIds = groupIds; self.locale = locale; self.active = active; self.createdAt = createdAt
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, name, role, organizationId = "organization_id", groupIds = "group_ids", locale, active, createdAt = "created_at"
+    }
 }
 
 public struct CategoryDTO: Codable, Sendable {
@@ -117,4 +145,8 @@ public struct CategoryDTO: Codable, Sendable {
     public var nameEn: String
     public var nameFr: String
     public init(key: String, domain: CategoryDomain, nameEn: String, nameFr: String) { self.key = key; self.domain = domain; self.nameEn = nameEn; self.nameFr = nameFr }
+
+    enum CodingKeys: String, CodingKey {
+        case key, domain, nameEn = "name_en", nameFr = "name_fr"
+    }
 }

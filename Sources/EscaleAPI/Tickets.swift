@@ -19,6 +19,11 @@ public struct TicketInput: Codable, Sendable {
         self.category = category; self.channel = channel; self.occurredAt = occurredAt; self.requesterId = requesterId
         self.organizationId = organizationId; self.tags = tags
     }
+
+    enum CodingKeys: String, CodingKey {
+        case subject, description, impact, urgency, type, category, channel, occurredAt = "occurred_at",
+             requesterId = "requester_id", organizationId = "organization_id", tags
+    }
 }
 
 /// PATCH body. A key that is absent leaves the field alone; `null` clears a clearable field.
@@ -41,8 +46,9 @@ public struct TicketPatch: Codable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case subject, description, type, category, impact, urgency, major, status, groupId, assigneeId, occurredAt,
-             estimatedMinutes, tags, parentId
+        case subject, description, type, category, impact, urgency, major, status, groupId = "group_id",
+             assigneeId = "assignee_id", occurredAt = "occurred_at", estimatedMinutes = "estimated_minutes", tags,
+             parentId = "parent_id"
     }
 
     public init(from decoder: Decoder) throws {
@@ -134,6 +140,14 @@ public struct TicketDTO: Codable, Sendable {
         closedAt = t.closedAt; timeSpentMinutes = t.timeSpentMinutes; estimatedMinutes = t.estimatedMinutes; tags = t.tags
         parentId = t.parentId; version = t.version
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, number, type, subject, description, status, priority, impact, urgency, major, tier, groupId = "group_id",
+             assigneeId = "assignee_id", requesterId = "requester_id", organizationId = "organization_id", channel, category,
+             outOfScope = "out_of_scope", contractId = "contract_id", occurredAt = "occurred_at", createdAt = "created_at",
+             updatedAt = "updated_at", firstResponseAt = "first_response_at", resolvedAt = "resolved_at", closedAt = "closed_at",
+             timeSpentMinutes = "time_spent_minutes", estimatedMinutes = "estimated_minutes", tags, parentId = "parent_id", version
+    }
 }
 
 public struct CommentInput: Codable, Sendable {
@@ -141,7 +155,7 @@ public struct CommentInput: Codable, Sendable {
     public var isPublic: Bool
     /// Attachments uploaded to the ticket beforehand, to show with this comment.
     public var attachmentIds: [UUID]?
-    enum CodingKeys: String, CodingKey { case body, isPublic = "public", attachmentIds }
+    enum CodingKeys: String, CodingKey { case body, isPublic = "public", attachmentIds = "attachment_ids" }
     public init(body: String, isPublic: Bool, attachmentIds: [UUID]? = nil) { self.body = body; self.isPublic = isPublic; self.attachmentIds = attachmentIds }
 }
 
@@ -150,6 +164,10 @@ public struct EscalateInput: Codable, Sendable {
     public var reason: String
     public var groupId: UUID?
     public init(tier: Tier, reason: String, groupId: UUID? = nil) { self.tier = tier; self.reason = reason; self.groupId = groupId }
+
+    enum CodingKeys: String, CodingKey {
+        case tier, reason, groupId = "group_id"
+    }
 }
 
 public struct WorkLogInput: Codable, Sendable {
@@ -168,7 +186,10 @@ public struct AttachmentDTO: Codable, Sendable {
     public var sha256: String
     public var isPublic: Bool
     public var createdAt: Date
-    enum CodingKeys: String, CodingKey { case id, ticketId, eventId, filename, contentType, size, sha256, isPublic = "public", createdAt }
+    enum CodingKeys: String, CodingKey {
+        case id, ticketId = "ticket_id", eventId = "event_id", filename, contentType = "content_type", size, sha256,
+             isPublic = "public", createdAt = "created_at"
+    }
     public init(id: UUID, ticketId: UUID, eventId: UUID?, filename: String, contentType: String, size: Int, sha256: String, isPublic: Bool, createdAt: Date) {
         self.id = id; self.ticketId = ticketId; self.eventId = eventId; self.filename = filename; self.contentType = contentType
         self.size = size; self.sha256 = sha256; self.isPublic = isPublic; self.createdAt = createdAt
@@ -192,7 +213,8 @@ public struct EventDTO: Codable, Sendable {
     public var createdAt: Date
     public var attachments: [AttachmentDTO]
     enum CodingKeys: String, CodingKey {
-        case id, ticketId, kind, actorId, isPublic = "public", body, field, oldValue, newValue, fromTier, toTier, reason, minutes, createdAt, attachments
+        case id, ticketId = "ticket_id", kind, actorId = "actor_id", isPublic = "public", body, field, oldValue = "old_value",
+             newValue = "new_value", fromTier = "from_tier", toTier = "to_tier", reason, minutes, createdAt = "created_at", attachments
     }
     public init(id: UUID, ticketId: UUID, event e: TicketEvent, attachments: [AttachmentDTO] = []) {
         self.id = id; self.ticketId = ticketId; kind = e.kind; actorId = e.actorId; isPublic = e.isPublic; body = e.body

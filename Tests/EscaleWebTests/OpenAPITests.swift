@@ -1,3 +1,4 @@
+import EscaleAPI
 import EscaleCore
 import EscaleDesk
 import EscaleStore
@@ -35,5 +36,67 @@ struct OpenAPITests {
         let refs = text.components(separatedBy: "\"#/components/schemas/").dropFirst().map { $0.prefix { $0 != "\"" } }
         #expect(!refs.isEmpty)
         for ref in refs { #expect(schemas[String(ref)] != nil, "unresolved $ref \(ref)") }
+    }
+}
+
+@Suite("Responses match the documented schemas")
+struct WireFormatTests {
+    /// Keys of a real JSON object against a schema: nothing undocumented, nothing required missing.
+    static func check(_ object: [String: Any], against name: String, in schemas: [String: Any]) {
+        let schema = schemas[name] as! [String: Any]
+        let properties = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
+        let required = Set(schema["required"] as? [String] ?? [])
+        let keys = Set(object.keys)
+        #expect(keys.subtracting(properties).sorted() == [], "\(name) has undocumented keys")
+        #expect(required.subtracting(keys).sorted() == [], "\(name) lacks required keys")
+    }
+
+    @Test("tickets, events, attachments, organizations, users, contracts and tokens are serialised as documented")
+    func responsesMatchSchemas() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let doc = try JSONSerialization.jsonObject(with: Data(try await api.get("/api/v1/openapi.json", token: nil).body.readableBytesView)) as! [String: Any]
+            let schemas = (doc["components"] as! [String: Any])["schemas"] as! [String: Any]
+            var input = TicketInput(subject: "Clavier HS", description: "Touches bloquées", impact: .low, urgency: .low, category: "peripheral", occurredAt: TestApp.now.addingTimeInterval(-60))
+            input.tags = ["clavier"]
+            let created = try await api.post("/api/v1/tickets", token: w.aliceToken, input)
+            Self.check(created.object, against: "Ticket", in: schemas)
+            let t = try created.json(TicketDTO.self)
+            var assign = TicketPatch(); assign.groupId = .some(w.n1.id); assign.assigneeId = .some(w.agent1.id); assign.estimatedMinutes = .some(30)
+            let patched = try await api.send(.patch, "/api/v1/tickets/\(t.id)", token: w.agent1Token, headers: [.ifMatch: "\"v1\""], json: assign)
+            Self.check(patched.object, against: "Ticket", in: schemas)
+            #expect(patched.object["assignee_id"] as? String == w.agent1.id.uuidString)
+            #expect(patched.object["estimated_minutes"] as? Int == 30)
+
+            _ = try await api.send(.post, "/api/v1/tickets/\(t.id)/attachments?filename=a.txt", token: w.agent1Token, headers: [.contentType: "text/plain"], raw: .init(string: "x"))
+            let attachments = try await api.get("/api/v1/tickets/\(t.id)/attachments", token: w.agent1Token).object["items"] as! [[String: Any]]
+            Self.check(attachments[0], against: "Attachment", in: schemas)
+            _ = try await api.post("/api/v1/tickets/\(t.id)/escalate", token: w.agent1Token, EscalateInput(tier: .n2, reason: "Matériel à remplacer"))
+            _ = try await api.post("/api/v1/tickets/\(t.id)/worklogs", token: w.agent2Token, WorkLogInput(minutes: 5, note: "ok"))
+            let timeline = try await api.get("/api/v1/tickets/\(t.id)/timeline", token: w.agent2Token).object
+            Self.check(timeline, against: "EventList", in: schemas)
+            for event in timeline["items"] as! [[String: Any]] { Self.check(event, against: "Event", in: schemas) }
+            #expect((timeline["items"] as! [[String: Any]]).contains { $0["from_tier"] as? Int == 1 && $0["to_tier"] as? Int == 2 })
+
+            let search = try await api.get("/api/v1/search?q=clavier", token: w.agent1Token).object
+            Self.check(search, against: "SearchResults", in: schemas)
+            for hit in search["items"] as! [[String: Any]] {
+                Self.check(hit, against: "SearchHit", in: schemas)
+                Self.check(hit["ticket"] as! [String: Any], against: "Ticket", in: schemas)
+            }
+            let summary = try await api.get("/api/v1/tickets/\(t.id)/worklogs", token: w.agent2Token).object
+            Self.check(summary, against: "WorkSummary", in: schemas)
+            let list = try await api.get("/api/v1/tickets?limit=1", token: w.agent1Token).object
+            Self.check(list, against: "TicketList", in: schemas)
+            for (uri, schema) in [("/api/v1/organizations", "OrganizationDTO"), ("/api/v1/users", "UserDTO"), ("/api/v1/groups", "GroupDTO"),
+                                  ("/api/v1/organizations/\(w.acme.id)/contracts", "ContractDTO"), ("/api/v1/auth/tokens", "TokenInfo"),
+                                  ("/api/v1/categories", "CategoryDTO")] {
+                let items = try await api.get(uri, token: w.admin).object["items"] as! [[String: Any]]
+                #expect(!items.isEmpty, "\(uri)")
+                for item in items { Self.check(item, against: schema, in: schemas) }
+            }
+            let problem = try await api.get("/api/v1/tickets/\(UUID())", token: w.admin).object
+            Self.check(problem, against: "Problem", in: schemas)
+        }
     }
 }

@@ -172,9 +172,14 @@ struct TicketController {
     }
 
     struct WorkSummary: Codable {
-        struct Entry: Codable { var agentId: UUID; var minutes: Int }
+        struct Entry: Codable {
+            var agentId: UUID
+            var minutes: Int
+            enum CodingKeys: String, CodingKey { case agentId = "agent_id", minutes }
+        }
         var totalMinutes: Int
         var byAgent: [Entry]
+        enum CodingKeys: String, CodingKey { case totalMinutes = "total_minutes", byAgent = "by_agent" }
     }
 
     static func version(fromETag raw: String) -> Int? {
