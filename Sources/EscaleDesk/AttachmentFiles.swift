@@ -1,4 +1,5 @@
 import Crypto
+import EscaleCore
 import Foundation
 
 /// Content-addressed file storage under the data directory: `ab/cd/abcd…` named by SHA-256, written to a temporary
@@ -54,7 +55,7 @@ public struct AttachmentFiles: Sendable {
     public func commit(_ upload: Upload) throws -> String {
         try upload.handle.synchronize()
         try upload.handle.close()
-        let digest = upload.hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.encode(upload.hasher.finalize())
         let target = url(for: digest)
         try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: target.path) {

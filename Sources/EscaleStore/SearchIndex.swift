@@ -31,7 +31,7 @@ public enum SearchIndex {
     /// How many of the most recent matching documents are ranked (tickets and comments each). Ranking every match of
     /// a common word would grow with the whole history (tens of thousands of documents at a million tickets); the
     /// newest matches are what a desk looks for, and they are ranked by relevance among themselves.
-    public static let rankingWindow = 2_000
+    public static let rankingWindow = 1_000
 
     /// Tickets matching every term of `query`, most relevant first among the most recent matches, within the scope.
     public static func search(_ query: String, scope: TicketScope, includeInternal: Bool, limit: Int, on db: any Database) async throws -> [(ticket: Ticket, score: Double)] {
@@ -56,11 +56,13 @@ public enum SearchIndex {
                 """).all()
         } else {
             let match = terms.map { "\"\($0)\"" }.joined(separator: " ")
-            // FTS5 tables take no alias. Ticket documents have rowid -seq (newest first in rowid order), comments positive ones.
+            // FTS5 tables take no alias. Ticket documents have rowid -seq (newest first in rowid order, and the ticket is
+            // known without reading the stored column), comments rowids from 0 up.
+            let scopedTickets: SQLQueryString = visibility.map { "JOIN tickets ON tickets.seq = -search_docs.rowid AND \($0)" } ?? ""
             let scoped: SQLQueryString = visibility.map { "JOIN tickets ON tickets.seq = search_docs.ticket_seq AND \($0)" } ?? ""
             rows = try await sql.raw("""
                 SELECT ticket_seq, -min(score) AS score FROM (
-                    SELECT * FROM (SELECT search_docs.ticket_seq AS ticket_seq, bm25(search_docs) AS score FROM search_docs \(scoped)
+                    SELECT * FROM (SELECT -search_docs.rowid AS ticket_seq, bm25(search_docs) AS score FROM search_docs \(scopedTickets)
                                    WHERE search_docs MATCH \(bind: match) AND search_docs.rowid < 0 ORDER BY search_docs.rowid LIMIT \(bind: window))
                     UNION ALL
                     SELECT * FROM (SELECT search_docs.ticket_seq AS ticket_seq, bm25(search_docs) AS score FROM search_docs \(scoped)

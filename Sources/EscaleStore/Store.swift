@@ -17,20 +17,20 @@ public enum DatabaseLocation: Sendable, Equatable {
 /// The database: one code path for the embedded SQLite default and for PostgreSQL.
 ///
 /// Writes go through `write`, which runs one transaction per command. SQLite allows a single writer per file, and its
-/// busy handler spins, so writers are queued in-process instead (FIFO), which is both fairer and faster.
+/// busy handler spins, so writers are queued in-process instead and committed in groups (`GroupCommitter`).
 public final class Store: Sendable {
     public enum Kind: Sendable { case sqlite, postgres }
 
     public let kind: Kind
     let databases: Databases
     let logger: Logger
-    private let gate: WriteGate?
+    private let committer: GroupCommitter?
 
     private init(kind: Kind, databases: Databases, logger: Logger) {
         self.kind = kind
         self.databases = databases
         self.logger = logger
-        self.gate = kind == .sqlite ? WriteGate() : nil
+        self.committer = kind == .sqlite ? GroupCommitter(databases: databases, logger: logger) : nil
     }
 
     /// Opens (and for SQLite creates) the database. Does not migrate: call `migrate()`.
@@ -75,20 +75,8 @@ public final class Store: Sendable {
     }
 
     private func transaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        guard let gate else { return try await database.transaction(body) }
-        await gate.acquire()
-        do {
-            let result = try await database.withConnection { conn in
-                // Per connection; in WAL mode NORMAL is durable against application crashes and never corrupts.
-                _ = try await (conn as! any SQLDatabase).raw("PRAGMA synchronous=NORMAL").all()
-                return try await conn.transaction(body)
-            }
-            await gate.release()
-            return result
-        } catch {
-            await gate.release()
-            throw error
-        }
+        guard let committer else { return try await database.transaction(body) }
+        return try await committer.submit { db in try await body(db) } as! T
     }
 
     /// Applies pending migrations. On PostgreSQL an advisory lock makes concurrent starts wait for each other.
@@ -138,25 +126,78 @@ final class CommitHooks: Sendable {
     func run() { for hook in hooks.withLock({ $0 }) { hook() } }
 }
 
-/// A FIFO async mutex: one SQLite writer at a time.
-actor WriteGate {
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    private var head = 0
+/// SQLite's single writer, with group commit: the writes that queue up while one transaction runs are run together
+/// in the next one, in arrival order, so BEGIN/COMMIT are paid once per group. If any of them fails, the group is
+/// rolled back and each write is run again in a transaction of its own, so one write's failure never touches another.
+actor GroupCommitter {
+    typealias Body = @Sendable (any Database) async throws -> any Sendable
 
-    func acquire() async {
-        if !busy { busy = true; return }
-        await withCheckedContinuation { waiters.append($0) }
+    private struct Job {
+        let body: Body
+        let hooks: CommitHooks?
+        let continuation: CheckedContinuation<any Sendable, any Error>
     }
 
-    func release() {
-        if head < waiters.count {
-            let next = waiters[head]
-            head += 1
-            if head > 64, head * 2 > waiters.count { waiters.removeFirst(head); head = 0 }
-            next.resume()
-        } else {
-            busy = false
+    private let databases: Databases
+    private let logger: Logger
+    private var pending: [Job] = []
+    private var draining = false
+    static let maxGroup = 64
+
+    init(databases: Databases, logger: Logger) {
+        self.databases = databases
+        self.logger = logger
+    }
+
+    func submit(_ body: @escaping Body) async throws -> any Sendable {
+        let hooks = CommitHooks.current
+        return try await withCheckedThrowingContinuation { continuation in
+            pending.append(Job(body: body, hooks: hooks, continuation: continuation))
+            if !draining {
+                draining = true
+                Task { await drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let group = Array(pending.prefix(Self.maxGroup))
+            pending.removeFirst(group.count)
+            await run(group)
+        }
+        draining = false
+    }
+
+    private func run(_ group: [Job]) async {
+        if group.count > 1 {
+            do {
+                let results = try await transaction { db in
+                    var results: [any Sendable] = []
+                    for job in group { results.append(try await CommitHooks.$current.withValue(job.hooks) { try await job.body(db) }) }
+                    return results
+                }
+                for (job, result) in zip(group, results) { job.continuation.resume(returning: result) }
+                return
+            } catch {
+                // Someone in the group failed: nothing was committed; give each write its own transaction.
+            }
+        }
+        for job in group {
+            do {
+                let result = try await transaction { db in try await CommitHooks.$current.withValue(job.hooks) { try await job.body(db) } }
+                job.continuation.resume(returning: result)
+            } catch {
+                job.continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    private func transaction<R: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> R) async throws -> R {
+        try await databases.database(logger: logger, on: databases.eventLoopGroup.any())!.withConnection { conn in
+            // Per connection; in WAL mode NORMAL is durable against application crashes and never corrupts.
+            _ = try await (conn as! any SQLDatabase).raw("PRAGMA synchronous=NORMAL").all()
+            return try await conn.transaction(body)
         }
     }
 }

@@ -76,6 +76,6 @@ struct CommandRunner: Sendable {
     }
 
     static func fingerprint(_ parts: String...) -> String {
-        SHA256.hash(data: Data(parts.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(parts.joined(separator: "\n").utf8)))
     }
 }

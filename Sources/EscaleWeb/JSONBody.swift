@@ -45,7 +45,7 @@ enum JSONBody {
         guard !data.isEmpty else { throw APIError.malformedBody("a JSON body is required") }
         do {
             let value = try decoder.decode(T.self, from: data)
-            return Decoded(value: value, fingerprint: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined())
+            return Decoded(value: value, fingerprint: Hex.encode(SHA256.hash(data: data)))
         } catch let e as DecodingError {
             throw describe(e)
         }

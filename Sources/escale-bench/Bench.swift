@@ -20,7 +20,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Data directory for SQLite and attachments.") var dataDir = "bench-data"
     @Option(help: "The escale binary to run (default: next to this one).") var server: String?
     @Option(help: "Measured requests per scenario.") var requests = 10_000
-    @Option(help: "Concurrent clients.") var concurrency = 16
+    @Option(help: "Concurrent clients for the writes (create, comment).") var concurrency = 16
+    @Option(help: "Concurrent clients for the reads (get, list, search).") var readConcurrency = 4
     @Option(help: "Port for the server.") var port = 18480
     @Flag(help: "Reuse the data seeded by a previous run.") var reuse = false
 
@@ -83,26 +84,27 @@ struct Bench: AsyncParsableCommand {
             return .init("/api/v1/tickets/\(open[(w * 7_753 + i * 13) % open.count])/comments", method: .post, headers: auth, body: ByteBuffer(bytes: try! Wire.encoder().encode(body)))
         }
 
-        let scenarios: [(String, HTTPResponse.Status, LoadRunner.MakeRequest)] = [
-            ("create ticket", .created, createRequest), ("get ticket", .ok, getRequest), ("list group queue (first page)", .ok, listRequest),
-            ("search one word", .ok, searchRequest), ("add comment", .created, commentRequest),
+        let scenarios: [(String, Int, HTTPResponse.Status, LoadRunner.MakeRequest)] = [
+            ("create ticket", concurrency, .created, createRequest), ("get ticket", readConcurrency, .ok, getRequest),
+            ("list group queue (first page)", readConcurrency, .ok, listRequest), ("search one word", readConcurrency, .ok, searchRequest),
+            ("add comment", concurrency, .created, commentRequest),
         ]
         var results: [LoadRunner.Result] = []
-        for (name, status, make) in scenarios {
-            _ = try await runner.run(name, concurrency: concurrency, requests: min(400, requests), expect: status, make)  // warm-up
-            let r = try await runner.run(name, concurrency: concurrency, requests: requests, expect: status, make)
+        for (name, clients, status, make) in scenarios {
+            _ = try await runner.run(name, concurrency: clients, requests: min(400, requests), expect: status, make)  // warm-up
+            let r = try await runner.run(name, concurrency: clients, requests: requests, expect: status, make)
             results.append(r)
             print(String(format: "%@: %.0f req/s, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, %d errors", r.name, r.throughput, r.percentile(0.5), r.percentile(0.95), r.percentile(0.99), r.errors))
         }
         let rss = peakRSS(pid: process.processIdentifier)
         print("")
-        print("### \(backend), \(fixture.tickets) tickets, \(concurrency) concurrent clients, \(requests) requests per scenario")
+        print("### \(backend), \(fixture.tickets) tickets, \(requests) requests per scenario")
         print("seeding: \(String(format: "%.1f", fixture.seedSeconds)) s (\(Int(Double(fixture.tickets) / max(fixture.seedSeconds, 0.001))) tickets/s)")
         print("")
-        print("| scenario | throughput (req/s) | p50 (ms) | p95 (ms) | p99 (ms) | errors |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| scenario | clients | throughput (req/s) | p50 (ms) | p95 (ms) | p99 (ms) | errors |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for r in results {
-            print(String(format: "| %@ | %.0f | %.2f | %.2f | %.2f | %d |", r.name, r.throughput, r.percentile(0.5), r.percentile(0.95), r.percentile(0.99), r.errors))
+            print(String(format: "| %@ | %d | %.0f | %.2f | %.2f | %.2f | %d |", r.name, r.concurrency, r.throughput, r.percentile(0.5), r.percentile(0.95), r.percentile(0.99), r.errors))
         }
         print("")
         print("server peak RSS: \(rss.map { "\($0 / 1024) MB" } ?? "unknown")")

@@ -32,3 +32,12 @@ struct TicketNumberTests {
         #expect(TicketNumber.parse(TicketNumber.format(seq)) == seq)
     }
 }
+
+@Suite("Hex encoding")
+struct HexTests {
+    @Test("bytes become lower-case hexadecimal, two digits each")
+    func encode() {
+        #expect(Hex.encode([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
+        #expect(Hex.encode([UInt8]()) == "")
+    }
+}
