@@ -33,9 +33,7 @@ extension Desk {
     public func createTicket(_ prepared: PreparedTicket, by actor: Actor, on db: any Database) async throws -> Ticket {
         let seq = try await TicketRepository.nextSeq(on: db)
         let (ticket, created) = try Ticket.open(prepared.draft, id: UUID(), seq: seq, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
-        try await TicketRepository.insert(ticket, on: db)
-        try await TicketRepository.append([created], to: ticket.id, version: ticket.version, on: db)
-        try await SearchIndex.indexTicket(ticket, replacing: false, on: db)
+        try await TicketRepository.insertNew(ticket, created: created, on: db)
         return ticket
     }
 
@@ -210,7 +208,7 @@ extension Desk {
         }
         let ids = try await TicketRepository.append(events, to: ticket.id, version: ticket.version, on: db)
         if ticket.subject != before.subject || ticket.description != before.description {
-            try await SearchIndex.indexTicket(ticket, replacing: true, on: db)
+            try await SearchIndex.reindexTicket(ticket, on: db)
         }
         return ids
     }

@@ -9,19 +9,31 @@ public enum BulkImport {
     /// Rows per statement: well under SQLite's and PostgreSQL's bind limits.
     static let chunk = 400
 
-    public static func tickets(_ items: [(ticket: Ticket, created: TicketEvent)], on db: any Database) async throws {
+    /// Rows ready to insert, built outside the write transaction (the CPU work: rows, normalised search text).
+    public struct Batch: Sendable {
+        let tickets: [TicketRow]
+        let events: [EventRow]
+        let documents: [(seq: Int, body: String)]
+
+        public init(_ items: [(ticket: Ticket, created: TicketEvent)]) {
+            tickets = items.map { TicketRow($0.ticket) }
+            events = items.map { EventRow(id: UUID(), ticketId: $0.ticket.id, version: $0.ticket.version, ordinal: 0, $0.created) }
+            documents = items.map { ($0.ticket.seq, SearchText.document($0.ticket.subject, $0.ticket.description)) }
+        }
+
+        public var count: Int { tickets.count }
+    }
+
+    public static func insert(_ batch: Batch, on db: any Database) async throws {
         let sql = db as! any SQLDatabase
         let postgres = sql.dialect.name == "postgresql"
-        for start in stride(from: 0, to: items.count, by: chunk) {
-            let slice = items[start..<min(start + chunk, items.count)]
-            try await sql.insert(into: "tickets").models(slice.map { TicketRow($0.ticket) }, with: Store.rowEncoder).run()
-            try await sql.insert(into: "ticket_events")
-                .models(slice.map { EventRow(id: UUID(), ticketId: $0.ticket.id, version: $0.ticket.version, ordinal: 0, $0.created) }, with: Store.rowEncoder)
-                .run()
+        for start in stride(from: 0, to: batch.count, by: chunk) {
+            let range = start..<min(start + chunk, batch.count)
+            try await sql.insert(into: "tickets").models(Array(batch.tickets[range]), with: Store.rowEncoder).run()
+            try await sql.insert(into: "ticket_events").models(Array(batch.events[range]), with: Store.rowEncoder).run()
             var docs = sql.insert(into: "search_docs").columns(postgres ? "id" : "rowid", "ticket_seq", "internal", "body")
-            for item in slice {
-                let t = item.ticket
-                docs = docs.values(SQLBind(-t.seq), SQLBind(t.seq), postgres ? SQLBind(false) : SQLBind(0), SQLBind(SearchText.document(t.subject, t.description)))
+            for (seq, body) in batch.documents[range] {
+                docs = docs.values(SQLBind(-seq), SQLBind(seq), postgres ? SQLBind(false) : SQLBind(0), SQLBind(body))
             }
             try await docs.run()
         }

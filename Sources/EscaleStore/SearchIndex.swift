@@ -7,11 +7,11 @@ import SQLKit
 /// SQLite: FTS5 with BM25 ranking. PostgreSQL: a `tsvector` column with a GIN index, ranked by `ts_rank`.
 /// Both index text already normalised by `SearchText`, so they find the same tickets.
 public enum SearchIndex {
-    /// Indexes a ticket's subject and description; `replacing` an earlier version of them when the ticket exists.
-    public static func indexTicket(_ t: Ticket, replacing: Bool, on db: any Database) async throws {
+    /// Re-indexes a ticket's subject and description after they changed (new tickets are indexed by `BulkImport`).
+    public static func reindexTicket(_ t: Ticket, on db: any Database) async throws {
         let sql = db as! any SQLDatabase
         let body = SearchText.document(t.subject, t.description)
-        if replacing { try await sql.delete(from: "search_docs").where(rowid(sql), .equal, SQLBind(-t.seq)).run() }
+        try await sql.delete(from: "search_docs").where(rowid(sql), .equal, SQLBind(-t.seq)).run()
         try await sql.raw("INSERT INTO search_docs (\(unsafeRaw: rowid(sql)), ticket_seq, internal, body) VALUES (\(bind: -t.seq), \(bind: t.seq), \(bind: false), \(bind: body))").run()
     }
 

@@ -197,7 +197,12 @@ actor GroupCommitter {
         try await databases.database(logger: logger, on: databases.eventLoopGroup.any())!.withConnection { conn in
             // Per connection; in WAL mode NORMAL is durable against application crashes and never corrupts.
             _ = try await (conn as! any SQLDatabase).raw("PRAGMA synchronous=NORMAL").all()
-            return try await conn.transaction(body)
+            return try await conn.transaction { tx in
+                let buffer = CreationBuffer()
+                let result = try await CreationBuffer.$current.withValue(buffer) { try await body(tx) }
+                try await buffer.flush(on: tx)
+                return result
+            }
         }
     }
 }

@@ -28,6 +28,7 @@ public enum TicketRepository {
     /// Allocates the next ticket number inside the caller's transaction.
     public static func nextSeq(on db: any Database) async throws -> Int {
         let sql = db as! any SQLDatabase
+        if let buffer = CreationBuffer.current { return try await buffer.nextSeq(on: sql) }
         if sql.dialect.name == "postgresql" {
             let row = try await sql.raw("SELECT nextval('ticket_seq') AS value").first()
             return try row!.decode(column: "value", as: Int.self)
@@ -36,8 +37,14 @@ public enum TicketRepository {
         return try row!.decode(column: "value", as: Int.self)
     }
 
-    public static func insert(_ ticket: Ticket, on db: any Database) async throws {
-        try await (db as! any SQLDatabase).insert(into: "tickets").model(TicketRow(ticket), with: Store.rowEncoder).run()
+    /// Records a new ticket with its `created` event and its search document (at the end of the transaction when
+    /// the store groups creations, see `CreationBuffer`).
+    public static func insertNew(_ ticket: Ticket, created: TicketEvent, on db: any Database) async throws {
+        if let buffer = CreationBuffer.current {
+            buffer.add(ticket, created: created)
+        } else {
+            try await BulkImport.insert(BulkImport.Batch([(ticket, created)]), on: db)
+        }
     }
 
     /// Writes the new state if nobody changed the ticket since `expectedVersion`; false otherwise.

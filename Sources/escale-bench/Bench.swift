@@ -171,6 +171,8 @@ struct Bench: AsyncParsableCommand {
         var sample: [UUID] = [], open: [UUID] = []
         let batch = 10_000
         var seq = 0
+        // Pipeline: while SQLite writes one batch, the next one is generated and turned into rows.
+        var writing: Task<Void, any Error>?
         while seq < tickets {
             var items: [(ticket: Ticket, created: TicketEvent)] = []
             items.reserveCapacity(batch)
@@ -198,10 +200,12 @@ struct Bench: AsyncParsableCommand {
                 if seq % 97 == 0, sample.count < 10_000 { sample.append(t.id) }
                 items.append((t, event))
             }
-            let batchItems = items
-            try await store.write { db in try await BulkImport.tickets(batchItems, on: db) }
+            let rows = BulkImport.Batch(items)
+            try await writing?.value
+            writing = Task { try await store.write { db in try await BulkImport.insert(rows, on: db) } }
             if seq % 100_000 == 0 { print("  \(seq)") }
         }
+        try await writing?.value
         let last = seq
         try await store.write { db in try await BulkImport.reserveTicketNumbers(through: last, on: db) }
         try await BulkImport.analyze(on: store.database)

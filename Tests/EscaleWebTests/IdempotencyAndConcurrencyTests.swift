@@ -96,4 +96,41 @@ struct IdempotencyAndConcurrencyTests {
             #expect(changes.first?.newValue == after.subject)
         }
     }
+
+    @Test("writes failing inside a commit group do not take the other writes of the group down")
+    func failuresStayIsolated() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            // A closed ticket refuses comments: that refusal happens inside the write transaction.
+            let closed = try await w.aliceTicket("Déjà réglé")
+            var resolve = TicketPatch(); resolve.status = .resolved
+            _ = try await api.send(.patch, "/api/v1/tickets/\(closed.id)", token: w.agent1Token, headers: [.ifMatch: "\"v1\""], json: resolve)
+            var close = TicketPatch(); close.status = .closed
+            _ = try await api.send(.patch, "/api/v1/tickets/\(closed.id)", token: w.aliceToken, headers: [.ifMatch: "\"v2\""], json: close)
+
+            let outcomes = try await withThrowingTaskGroup(of: (Bool, HTTPResponse.Status, String?).self) { group in
+                for i in 0..<60 {
+                    group.addTask {
+                        if i % 3 == 0 {
+                            let r = try await api.post("/api/v1/tickets/\(closed.id)/comments", token: w.agent1Token, CommentInput(body: "encore ? \(i)", isPublic: true))
+                            return (false, r.status, nil)
+                        }
+                        let r = try await api.post("/api/v1/tickets", token: w.bobToken, TicketInput(subject: "Panne \(i)", description: "", impact: .low, urgency: .low))
+                        return (true, r.status, r.status == .created ? try r.json(TicketDTO.self).number : nil)
+                    }
+                }
+                return try await group.reduce(into: [(Bool, HTTPResponse.Status, String?)]()) { $0.append($1) }
+            }
+            let creates = outcomes.filter(\.0), comments = outcomes.filter { !$0.0 }
+            #expect(creates.allSatisfy { $0.1 == .created })
+            #expect(comments.allSatisfy { $0.1 == .unprocessableContent })
+            let numbers = creates.compactMap(\.2)
+            #expect(Set(numbers).count == 40)
+            // Numbers are consecutive: no number was burnt by a failed group.
+            let seqs = numbers.compactMap(TicketNumber.parse).sorted()
+            #expect(seqs.last! - seqs.first! == 39)
+            let listed = try await api.get("/api/v1/tickets?requester_id=\(w.bob.id)&limit=200", token: w.agent1Token).json(Page<TicketDTO>.self).items
+            #expect(listed.count == 40)
+        }
+    }
 }
