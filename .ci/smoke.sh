@@ -29,4 +29,5 @@ curl -fs "http://127.0.0.1:$port/api/v1/search?q=reseau" -H "authorization: Bear
 # Invalid configuration fails at start with one line.
 if ESCALE_PORT=eighty .build/debug/escale serve >"$data/bad.log" 2>&1; then echo "bad config accepted" >&2; exit 1; fi
 grep -q "ESCALE_PORT" "$data/bad.log"
+[ "$(wc -l < "$data/bad.log")" -eq 1 ] || { echo "invalid configuration should fail in one line:"; cat "$data/bad.log"; exit 1; } >&2
 echo "smoke: OK ($number)"

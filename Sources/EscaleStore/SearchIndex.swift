@@ -49,9 +49,13 @@ public enum SearchIndex {
                     (SELECT d.ticket_seq, ts_rank(d.tsv, to_tsquery('simple', \(bind: tsquery))) AS score FROM search_docs d \(scoped)
                      WHERE d.tsv @@ to_tsquery('simple', \(bind: tsquery)) AND d.id < 0 ORDER BY d.id LIMIT \(bind: window))
                     UNION ALL
-                    (SELECT d.ticket_seq, ts_rank(d.tsv, to_tsquery('simple', \(bind: tsquery))) AS score FROM search_docs d \(scoped)
-                     WHERE d.tsv @@ to_tsquery('simple', \(bind: tsquery)) AND d.id >= 0 AND (d.internal = false OR \(bind: includeInternal))
-                     ORDER BY d.id DESC LIMIT \(bind: window))
+                    -- Comments: take the GIN index's matches first (OFFSET 0 keeps the planner from walking every
+                    -- comment newest-first and testing each), then rank the newest of them.
+                    (SELECT c.ticket_seq, ts_rank(c.tsv, to_tsquery('simple', \(bind: tsquery))) AS score FROM (
+                        SELECT d.id, d.ticket_seq, d.tsv FROM search_docs d \(scoped)
+                        WHERE d.tsv @@ to_tsquery('simple', \(bind: tsquery)) AND d.id >= 0 AND (d.internal = false OR \(bind: includeInternal))
+                        OFFSET 0
+                     ) c ORDER BY c.id DESC LIMIT \(bind: window))
                 ) m GROUP BY ticket_seq ORDER BY score DESC, ticket_seq DESC LIMIT \(bind: limit)
                 """).all()
         } else {

@@ -195,8 +195,10 @@ actor GroupCommitter {
 
     private func transaction<R: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> R) async throws -> R {
         try await databases.database(logger: logger, on: databases.eventLoopGroup.any())!.withConnection { conn in
-            // Per connection; in WAL mode NORMAL is durable against application crashes and never corrupts.
+            // Per connection; in WAL mode NORMAL is durable against application crashes and never corrupts. The
+            // writer touches index pages all over a large file: a 64 MB page cache keeps them out of read() calls.
             _ = try await (conn as! any SQLDatabase).raw("PRAGMA synchronous=NORMAL").all()
+            _ = try await (conn as! any SQLDatabase).raw("PRAGMA cache_size=-65536").all()
             return try await conn.transaction { tx in
                 let buffer = CreationBuffer()
                 let result = try await CreationBuffer.$current.withValue(buffer) { try await body(tx) }

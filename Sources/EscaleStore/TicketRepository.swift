@@ -90,8 +90,22 @@ public enum TicketRepository {
         if let t = filter.tier { q = q.where("tier", .equal, SQLBind(t.rawValue)) }
         if let u = filter.updatedSince { q = q.where("updated_at", .greaterThanOrEqual, SQLBind(u)) }
         if let b = filter.beforeSeq { q = q.where("seq", .lessThan, SQLBind(b)) }
+        // Lead the order with the columns the filter fixes by equality (constant, so the result is unchanged), so
+        // PostgreSQL's planner sees that the matching queue index yields the order. Otherwise it walks the seq index
+        // backwards and filters, which degrades when the newest tickets are not in the queue.
+        for column in leadingOrder(filter) { q = q.orderBy(column, .descending) }
         q = q.orderBy("seq", .descending).limit(filter.limit)
         return try await q.all(decoding: TicketRow.self, with: Store.rowDecoder).map { try $0.ticket() }
+    }
+
+    static func leadingOrder(_ f: TicketFilter) -> [String] {
+        if f.openOnly, f.groupId != nil { return ["group_id", "open"] }
+        if f.openOnly, f.assigneeId != nil { return ["assignee_id", "open"] }
+        if f.openOnly, f.tier != nil { return ["tier", "open"] }
+        if f.organizationId != nil { return ["organization_id"] }
+        if f.requesterId != nil { return ["requester_id"] }
+        if let s = f.statuses, s.count == 1 { return ["status"] }
+        return []
     }
 
     /// Tickets by primary key, in the scope (used to hydrate search results in one query).

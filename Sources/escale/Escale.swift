@@ -23,12 +23,17 @@ struct Escale: AsyncParsableCommand {
     )
 }
 
+/// A start-up failure, printed as one line (`Error: …`) without the usage text argument errors get.
+struct StartupError: Error, CustomStringConvertible {
+    let description: String
+}
+
 /// Reads the environment, failing with one line that names what is wrong.
 func loadConfiguration() throws -> AppConfiguration {
     do {
         return try AppConfiguration.fromEnvironment()
     } catch let e as AppConfiguration.Invalid {
-        throw ValidationError("invalid configuration: \(e.description)")
+        throw StartupError(description: "invalid configuration: \(e.description)")
     }
 }
 
@@ -55,14 +60,14 @@ struct Serve: AsyncParsableCommand {
             if let hostname { config.hostname = try AppConfiguration.hostname(hostname, name: "--hostname") }
             if let port { config.port = try AppConfiguration.port(port, name: "--port") }
         } catch let e as AppConfiguration.Invalid {
-            throw ValidationError("invalid configuration: \(e.description)")
+            throw StartupError(description: "invalid configuration: \(e.description)")
         }
         bootstrapLogging(config.logLevel)
         let app: any ApplicationProtocol
         do {
             app = try await buildApplication(config)
         } catch {
-            throw ValidationError("cannot start: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw StartupError(description: "cannot start: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
         try await app.runService()
     }

@@ -20,6 +20,8 @@ struct M003_CreateSearchIndex: AsyncMigration {
                 )
                 """).run()
             try await sql.raw("CREATE INDEX search_docs_tsv ON search_docs USING GIN (tsv)").run()
+            // Comments only: searching them must not wade through the ticket documents' matches.
+            try await sql.raw("CREATE INDEX search_docs_comments_tsv ON search_docs USING GIN (tsv) WHERE id >= 0").run()
             try await sql.raw("CREATE INDEX search_docs_ticket ON search_docs (ticket_seq)").run()
             try await sql.raw("CREATE SEQUENCE search_doc_seq").run()
         } else {
