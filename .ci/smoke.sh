@@ -6,10 +6,14 @@ cd "$(dirname "$0")/.."
 data=$(mktemp -d)
 port=18181
 out=$data/serve.log
-ESCALE_DATA_DIR=$data ESCALE_PORT=$port .build/debug/escale serve >"$out" 2>&1 &
+# The README's command, with a free port and a throwaway data directory. `swift run` starts the server as a
+# grandchild: run it in a session of its own so that the whole process group can be stopped.
+ESCALE_DATA_DIR=$data ESCALE_PORT=$port setsid swift run escale serve >"$out" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+trap 'rc=$?; [ $rc -ne 0 ] && { echo "smoke failed; server log:"; tail -n 20 "$out"; } >&2; kill -- -$pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+# Nothing else may answer on the port: the readiness answer must come from this server.
+if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then echo "port $port is already in use" >&2; exit 1; fi
+for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -fs "http://127.0.0.1:$port/readyz" | grep -q ready
 password=$(awk '/password:/ {print $2}' "$out")
 email=$(awk '/e-mail:/ {print $2}' "$out")
@@ -18,8 +22,9 @@ if [ -z "$password" ]; then
   email="smoke-$RANDOM@escale.test"; password="smoke-password-$RANDOM"
   ESCALE_DATA_DIR=$data .build/debug/escale user add --email "$email" --name Smoke --role admin --password "$password" >/dev/null
 fi
-token=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/token" -H 'content-type: application/json' \
-  -d "{\"email\":\"$email\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+login=$(curl -s -X POST "http://127.0.0.1:$port/api/v1/auth/token" -H 'content-type: application/json' \
+  -d "{\"email\":\"$email\",\"password\":\"$password\"}")
+token=$(echo "$login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])') || { echo "login failed: $login" >&2; exit 1; }
 org=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/organizations" -H "authorization: Bearer $token" -H 'content-type: application/json' \
   -d "{\"name\":\"Smoke $RANDOM\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 number=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/tickets" -H "authorization: Bearer $token" -H 'content-type: application/json' \

@@ -1,5 +1,7 @@
 import EscaleAPI
 import EscaleCore
+import EscaleStore
+import Logging
 import EscaleWeb
 import Foundation
 import HTTPTypes
@@ -76,5 +78,44 @@ struct OperationsTests {
                 return text.contains(name) && !text.contains("\n")
             }
         }
+    }
+}
+
+@Suite("Migrations")
+struct MigrationTests {
+    @Test("instances starting together migrate once: the advisory lock makes the others wait", .enabled(if: TestApp.usesPostgres))
+    func concurrentMigrationsOnPostgres() async throws {
+        let database = try await PostgresTestDatabase.create(from: ProcessInfo.processInfo.environment["ESCALE_TEST_DATABASE_URL"]!)
+        let logger: Logger = {
+            var logger = Logger(label: "escale.test.migrate")
+            logger.logLevel = .error
+            return logger
+        }()
+        let stores = try await withThrowingTaskGroup(of: Store.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    let store = try await Store.open(.postgres(url: database.url), logger: logger, connectionsPerLoop: 1)
+                    try await store.migrate()
+                    return store
+                }
+            }
+            return try await group.reduce(into: [Store]()) { $0.append($1) }
+        }
+        let batches = try await stores[0].sql.raw("SELECT count(*) AS n FROM _fluent_migrations").first()!.decode(column: "n", as: Int.self)
+        #expect(batches == 4)
+        for store in stores { await store.close() }
+        try await database.drop()
+    }
+
+    @Test("migrating an up-to-date database changes nothing")
+    func migrateTwice() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("escale-migrate-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try await Store.open(.sqlite(path: dir.appendingPathComponent("db.sqlite").path), logger: Logger(label: "test"))
+        try await store.migrate()
+        try await store.migrate()
+        let n = try await store.sql.raw("SELECT count(*) AS n FROM _fluent_migrations").first()!.decode(column: "n", as: Int.self)
+        #expect(n == 4)
+        await store.close()
     }
 }
