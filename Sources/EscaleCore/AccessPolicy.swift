@@ -19,6 +19,15 @@ public struct TicketAccessFacts: Sendable {
     }
 }
 
+/// Which users an actor may list.
+public enum UserScope: Sendable, Equatable {
+    case all
+    /// Support staff, plus the users of these client organizations.
+    case staffAnd(organizations: Set<UUID>)
+    case organization(UUID)
+    case onlySelf(UUID)
+}
+
 /// Capabilities outside ticket visibility.
 public enum Permission: Sendable {
     case manageDirectory          // organizations, contracts, groups, categories, priority matrix
@@ -54,6 +63,33 @@ public enum AccessPolicy {
         case let .organization(id): ticket.organizationId == id
         case let .requester(id): ticket.requesterId == id
         case .nothing: false
+        }
+    }
+
+    /// Client organizations an actor may know of: all for admins and supervisors, those their groups serve for agents,
+    /// their own for client-side users.
+    public static func organizationScope(of actor: Actor) -> OrganizationSet {
+        switch actor.role {
+        case .admin, .supervisor: .all
+        case .agent: actor.servedOrganizations
+        case .requester, .clientManager: .only(actor.organizationId.map { [$0] } ?? [])
+        }
+    }
+
+    /// Users an actor may list: everyone for admins and supervisors; staff and the served organizations' users for
+    /// agents; their organization's users for client managers; themselves for requesters.
+    public static func userScope(of actor: Actor) -> UserScope {
+        switch actor.role {
+        case .admin, .supervisor: return .all
+        case .agent:
+            switch actor.servedOrganizations {
+            case .all: return .all
+            case let .only(ids): return .staffAnd(organizations: ids)
+            }
+        case .clientManager:
+            guard let org = actor.organizationId else { return .onlySelf(actor.userId) }
+            return .organization(org)
+        case .requester: return .onlySelf(actor.userId)
         }
     }
 

@@ -20,15 +20,12 @@ extension Desk {
         return Self.dto(org)
     }
 
-    /// Organizations the caller may know of: all for admins and supervisors, those served for agents, their own otherwise.
+    /// Organizations the caller may know of (`AccessPolicy.organizationScope`).
     public func listOrganizations(by actor: Actor) async throws -> [OrganizationDTO] {
         let q = OrganizationModel.query(on: store.database).sort(\.$name)
-        switch AccessPolicy.ticketScope(of: actor) {
-        case .all: break
-        case let .organizations(ids): q.filter(\.$id ~~ ids)
-        case .organization, .requester, .nothing:
-            guard let org = actor.organizationId else { return [] }
-            q.filter(\.$id == org)
+        if case let .only(ids) = AccessPolicy.organizationScope(of: actor) {
+            guard !ids.isEmpty else { return [] }
+            q.filter(\.$id ~~ ids)
         }
         return try await q.all().map(Self.dto)
     }
@@ -43,12 +40,7 @@ extension Desk {
     }
 
     func visibleOrganization(_ id: UUID, by actor: Actor, on db: any Database) async throws -> OrganizationModel {
-        let visible: Bool = switch AccessPolicy.ticketScope(of: actor) {
-        case .all: true
-        case let .organizations(ids): ids.contains(id)
-        default: actor.organizationId == id
-        }
-        guard visible, let org = try await OrganizationModel.find(id, on: db) else { throw DomainError.notFound("organization") }
+        guard AccessPolicy.organizationScope(of: actor).contains(id), let org = try await OrganizationModel.find(id, on: db) else { throw DomainError.notFound("organization") }
         return org
     }
 
@@ -212,20 +204,16 @@ extension Desk {
         return Self.dto(u, groupIds: user.groupIds)
     }
 
-    /// Users the caller may know of: everyone for admins and supervisors; staff and served organizations' users for
-    /// agents; their organization's users for client managers; themselves for requesters.
+    /// Users the caller may know of (`AccessPolicy.userScope`).
     public func listUsers(by actor: Actor, organizationId: UUID? = nil) async throws -> [UserDTO] {
         let db = store.database
         let q = UserModel.query(on: db).sort(\.$email)
         if let organizationId { q.filter(\.$organizationId == organizationId) }
-        switch actor.role {
-        case .admin, .supervisor: break
-        case .agent:
-            if case let .only(ids) = actor.servedOrganizations {
-                q.group(.or) { $0.filter(\.$organizationId == nil).filter(\.$organizationId ~~ ids) }
-            }
-        case .clientManager: q.filter(\.$organizationId == actor.organizationId)
-        case .requester: q.filter(\.$id == actor.userId)
+        switch AccessPolicy.userScope(of: actor) {
+        case .all: break
+        case let .staffAnd(ids): q.group(.or) { $0.filter(\.$organizationId == nil).filter(\.$organizationId ~~ ids) }
+        case let .organization(org): q.filter(\.$organizationId == org)
+        case let .onlySelf(id): q.filter(\.$id == id)
         }
         let users = try await q.all()
         let members = try await GroupMemberModel.query(on: db).filter(\.$userId ~~ users.compactMap(\.id)).all()

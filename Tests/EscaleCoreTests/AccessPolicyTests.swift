@@ -173,3 +173,27 @@ struct AccessPolicyTests {
         #expect(!AccessPolicy.canEscalate(untiered, from: .n2))
     }
 }
+
+@Suite("Directory visibility")
+struct DirectoryVisibilityTests {
+    let org = UUID(), other = UUID(), me = UUID()
+
+    @Test("organizations: all for admins and supervisors, served ones for agents, their own for client-side users")
+    func organizations() {
+        #expect(AccessPolicy.organizationScope(of: Actor(userId: me, role: .admin)) == .all)
+        #expect(AccessPolicy.organizationScope(of: Actor(userId: me, role: .supervisor)) == .all)
+        #expect(AccessPolicy.organizationScope(of: Actor(userId: me, role: .agent, servedOrganizations: .only([org]))) == .only([org]))
+        #expect(AccessPolicy.organizationScope(of: Actor(userId: me, role: .agent)) == .only([]))
+        #expect(AccessPolicy.organizationScope(of: Actor(userId: me, role: .requester, organizationId: org)) == .only([org]))
+        #expect(!AccessPolicy.organizationScope(of: Actor(userId: me, role: .clientManager, organizationId: org)).contains(other))
+    }
+
+    @Test("users: agents see staff and the served organizations, client managers their organization, requesters themselves")
+    func users() {
+        #expect(AccessPolicy.userScope(of: Actor(userId: me, role: .admin)) == .all)
+        #expect(AccessPolicy.userScope(of: Actor(userId: me, role: .agent, servedOrganizations: .all)) == .all)
+        #expect(AccessPolicy.userScope(of: Actor(userId: me, role: .agent, servedOrganizations: .only([org]))) == .staffAnd(organizations: [org]))
+        #expect(AccessPolicy.userScope(of: Actor(userId: me, role: .clientManager, organizationId: org)) == .organization(org))
+        #expect(AccessPolicy.userScope(of: Actor(userId: me, role: .requester, organizationId: org)) == .onlySelf(me))
+    }
+}
