@@ -21,7 +21,9 @@ public struct AttachmentFiles: Sendable {
         let limit: Int
 
         init(tempURL: URL, limit: Int) throws {
-            FileManager.default.createFile(atPath: tempURL.path, contents: nil)
+            guard FileManager.default.createFile(atPath: tempURL.path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: tempURL.path])
+            }
             self.handle = try FileHandle(forWritingTo: tempURL)
             self.tempURL = tempURL
             self.limit = limit

@@ -69,13 +69,6 @@ public enum TicketRepository {
         return try await query.first(decoding: TicketRow.self, with: Store.rowDecoder)?.ticket()
     }
 
-    public static func find(seq: Int, scope: TicketScope, on db: any Database) async throws -> Ticket? {
-        guard let visibility = visibility(scope) else { return nil }
-        var query = (db as! any SQLDatabase).select().column(SQLRaw(columns)).from("tickets").where("seq", .equal, SQLBind(seq))
-        if let visibility { query = query.where(visibility) }
-        return try await query.first(decoding: TicketRow.self, with: Store.rowDecoder)?.ticket()
-    }
-
     public static func list(_ filter: TicketFilter, scope: TicketScope, on db: any Database) async throws -> [Ticket] {
         guard let visibility = visibility(scope) else { return [] }
         var q = (db as! any SQLDatabase).select().column(SQLRaw(columns)).from("tickets")

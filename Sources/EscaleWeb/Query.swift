@@ -1,3 +1,4 @@
+import EscaleAPI
 import EscaleCore
 import EscaleStore
 import Foundation
@@ -56,5 +57,3 @@ struct Query {
         return seq
     }
 }
-
-import EscaleAPI
