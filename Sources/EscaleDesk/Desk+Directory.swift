@@ -222,8 +222,10 @@ extension Desk {
     }
 
     public func me(_ actor: Actor) async throws -> UserDTO {
-        guard let dto = try await listUsers(by: actor).first(where: { $0.id == actor.userId }) else { throw AuthError.unauthenticated }
-        return dto
+        let db = store.database
+        guard let user = try await UserModel.find(actor.userId, on: db) else { throw AuthError.unauthenticated }
+        let groups = try await GroupMemberModel.query(on: db).filter(\.$userId == actor.userId).all()
+        return Self.dto(user, groupIds: groups.map(\.groupId))
     }
 
     /// Creates the first administrator when the directory is empty (first start). Returns nil if users exist.
@@ -273,7 +275,6 @@ extension Desk {
             try await s.save(on: db)
             try await self.audit(actor, "update", "priority_matrix", nil, value, on: db)
         }
-        cache.setMatrix(nil)
         return matrix
     }
 

@@ -184,10 +184,13 @@ extension Desk {
 
     /// Time spent per agent, from the work-log entries of the timeline.
     public func timeSpent(on id: UUID, by actor: Actor) async throws -> [(agentId: UUID, minutes: Int)] {
-        let events = try await timeline(of: id, by: actor).filter { $0.kind == .workLogged }
+        let db = store.database
+        let ticket = try await self.ticket(id, by: actor, on: db)
         try AccessPolicy.require(actor, .workTickets)
         var perAgent: [UUID: Int] = [:]
-        for e in events { if let a = e.actorId { perAgent[a, default: 0] += e.minutes ?? 0 } }
+        for (_, e) in try await TicketRepository.timeline(of: ticket.id, includeInternal: true, on: db) where e.kind == .workLogged {
+            if let a = e.actorId { perAgent[a, default: 0] += e.minutes ?? 0 }
+        }
         return perAgent.map { ($0.key, $0.value) }.sorted { $0.minutes > $1.minutes }
     }
 

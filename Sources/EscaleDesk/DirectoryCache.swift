@@ -51,19 +51,20 @@ final class DirectoryCache: Sendable {
         state.withLock { s in s.matrix.flatMap { fresh($0.1) ? $0.0 : nil } }
     }
 
-    func setMatrix(_ matrix: PriorityMatrix?) {
-        state.withLock { $0.matrix = matrix.map { ($0, .now) } }
+    func setMatrix(_ matrix: PriorityMatrix) {
+        state.withLock { $0.matrix = (matrix, .now) }
     }
 
     /// Organizations are never deleted, so "it exists" never goes stale.
     func organizationExists(_ id: UUID) -> Bool { state.withLock { $0.organizations.contains(id) } }
     func rememberOrganization(_ id: UUID) { _ = state.withLock { $0.organizations.insert(id) } }
 
-    /// After any change to users, groups, contracts or tokens: actors and contracts are re-read.
+    /// After any audited directory change (users, groups, contracts, tokens, the matrix): everything is re-read.
     func invalidateDirectory() {
         state.withLock { s in
             s.tokens.removeAll()
             s.contracts.removeAll()
+            s.matrix = nil
         }
     }
 }

@@ -89,6 +89,9 @@ struct DirectoryAndAuthTests {
             #expect(try await api.get("/api/v1/organizations", token: w.eveToken).json(Page<OrganizationDTO>.self).items.map(\.name) == ["Globex"])
             #expect(try await api.get("/api/v1/users", token: w.managerToken).json(Page<UserDTO>.self).items.count == 3)
             #expect(try await api.get("/api/v1/groups", token: w.aliceToken).status == .forbidden)
+            let agent = try await api.get("/api/v1/me", token: w.agent1Token).json(UserDTO.self)
+            #expect(agent.id == w.agent1.id)
+            #expect(agent.groupIds == [w.n1.id])
 
             // An agent whose group serves Globex only sees Globex's tickets.
             let g: GroupDTO = try await api.create("/api/v1/groups", token: w.admin, GroupInput(name: "Globex desk", tier: .n1, organizationIds: [w.globex.id]))

@@ -120,6 +120,7 @@ struct TicketController {
         api.post("tickets/:id/attachments") { request, context in
             let id = try context.uuid("id", "ticket")
             let actor = try context.requireActor()
+            // Visibility before reading the body: no bytes are stored for a ticket the caller may not see.
             _ = try await desk.ticket(id, by: actor)
             let q = Query(request)
             guard let filename = q.string("filename") ?? Self.filename(fromDisposition: request.headers[.contentDisposition]) else {
