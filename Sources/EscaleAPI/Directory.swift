@@ -109,13 +109,15 @@ public struct UserInput: Codable, Sendable {
     public var groupIds: [UUID]?
     /// `fr` or `en`.
     public var locale: String?
-    public init(email: String, name: String, role: Role, password: String, organizationId: UUID? = nil, groupIds: [UUID]? = nil, locale: String? = nil) {
+    /// IANA time zone for dates shown to this user; Europe/Paris if absent.
+    public var timeZone: String?
+    public init(email: String, name: String, role: Role, password: String, organizationId: UUID? = nil, groupIds: [UUID]? = nil, locale: String? = nil, timeZone: String? = nil) {
         self.email = email; self.name = name; self.role = role; self.password = password
-        self.organizationId = organizationId; self.groupIds = groupIds; self.locale = locale
+        self.organizationId = organizationId; self.groupIds = groupIds; self.locale = locale; self.timeZone = timeZone
     }
 
     enum CodingKeys: String, CodingKey {
-        case email, name, role, password, organizationId = "organization_id", groupIds = "group_ids", locale
+        case email, name, role, password, organizationId = "organization_id", groupIds = "group_ids", locale, timeZone = "time_zone"
     }
 }
 

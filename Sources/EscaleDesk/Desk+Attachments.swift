@@ -17,6 +17,36 @@ extension Desk {
         return Self.dto(m)
     }
 
+    /// A file stored beforehand (`files.commit`), to attach as part of a command.
+    public struct StoredFile: Sendable {
+        public let filename: String
+        public let contentType: String
+        public let sha256: String
+        public let size: Int
+        public init(filename: String, contentType: String, sha256: String, size: Int) {
+            self.filename = filename; self.contentType = contentType; self.sha256 = sha256; self.size = size
+        }
+    }
+
+    /// Creates a ticket with files attached to its first timeline entry, in the caller's transaction.
+    public func createTicket(_ prepared: PreparedTicket, files: [StoredFile], by actor: Actor, on db: any Database) async throws -> Ticket {
+        let ticket = try await createTicket(prepared, by: actor, on: db)
+        guard !files.isEmpty else { return ticket }
+        try await TicketRepository.flushPendingCreations(on: db)
+        let eventId = try await TicketRepository.createdEventId(of: ticket.id, on: db)
+        for f in files { try await attach(f, to: ticket.id, event: eventId, isPublic: true, by: actor, on: db) }
+        return ticket
+    }
+
+    /// Records a stored file on a ticket (and a timeline entry, if given). Staff choose visibility; requesters' files are public.
+    func attach(_ f: StoredFile, to ticketId: UUID, event: UUID?, isPublic: Bool, by actor: Actor, on db: any Database) async throws {
+        let m = AttachmentModel()
+        m.id = UUID(); m.ticketId = ticketId; m.eventId = event; m.filename = Self.safeFilename(f.filename)
+        m.contentType = Self.safeContentType(f.contentType); m.size = f.size; m.sha256 = f.sha256
+        m.isPublic = actor.role.isStaff ? isPublic : true; m.uploadedBy = actor.userId; m.createdAt = now
+        try await m.create(on: db)
+    }
+
     public func attachments(of ticketId: UUID, by actor: Actor) async throws -> [AttachmentDTO] {
         let db = store.database
         let ticket = try await self.ticket(ticketId, by: actor, on: db)

@@ -49,6 +49,15 @@ extension Desk {
     public func createContract(organizationId: UUID, _ input: ContractInput, by actor: Actor, on db: any Database) async throws -> ContractDTO {
         try AccessPolicy.require(actor, .manageDirectory)
         _ = try await self.visibleOrganization(organizationId, by: actor, on: db)
+        let m = try await contractRow(organizationId: organizationId, input, id: UUID(), on: db)
+        m.createdAt = self.now
+        try await m.create(on: db)
+        try await self.audit(actor, "create", "contract", m.id, "\(m.name) (\(m.perimeter))", on: db)
+        return try self.dto(m)
+    }
+
+    /// Validates contract terms into a (not yet saved) row.
+    func contractRow(organizationId: UUID, _ input: ContractInput, id: UUID, on db: any Database) async throws -> ContractModel {
         let perimeter: Perimeter
         switch input.perimeter {
         case "hardware": perimeter = .hardware
@@ -64,7 +73,7 @@ extension Desk {
             throw DomainError.invalid(field: "perimeter", "must be one of hardware, infrastructure, categories")
         }
         let contract = try Contract(
-            id: UUID(), organizationId: organizationId, perimeter: perimeter, validFrom: input.validFrom,
+            id: id, organizationId: organizationId, perimeter: perimeter, validFrom: input.validFrom,
             validUntil: input.validUntil, calendarId: input.calendarId, slaPolicyId: input.slaPolicyId,
             onCall: input.onCall ?? false, requestersSeeOrganization: input.requestersSeeOrganization ?? false)
         let m = ContractModel()
@@ -83,10 +92,7 @@ extension Desk {
         m.slaPolicyId = contract.slaPolicyId
         m.onCall = contract.onCall
         m.requestersSeeOrganization = contract.requestersSeeOrganization
-        m.createdAt = self.now
-        try await m.create(on: db)
-        try await self.audit(actor, "create", "contract", m.id, "\(m.name) (\(m.perimeter))", on: db)
-        return try self.dto(m)
+        return m
     }
 
     public func listContracts(organizationId: UUID, by actor: Actor) async throws -> [ContractDTO] {
@@ -169,6 +175,7 @@ extension Desk {
         }
         let locale = input.locale ?? "fr"
         guard ["fr", "en"].contains(locale) else { throw DomainError.invalid(field: "locale", "must be fr or en") }
+        if let tz = input.timeZone, TimeZone(identifier: tz) == nil { throw DomainError.invalid(field: "time_zone", "unknown time zone '\(tz)'") }
         if input.role.isStaff, input.organizationId != nil {
             throw DomainError.invalid(field: "organization_id", "support staff work for the desk, not for a client organization")
         }
@@ -197,6 +204,7 @@ extension Desk {
         let u = UserModel()
         u.id = UUID(); u.email = user.email; u.name = user.name; u.role = user.input.role.rawValue
         u.organizationId = user.input.organizationId; u.passwordHash = user.passwordHash; u.locale = user.locale
+        u.timeZone = user.input.timeZone ?? "Europe/Paris"
         u.active = true; u.createdAt = now
         try await u.create(on: db)
         for g in user.groupIds { try await GroupMemberModel(groupId: g, userId: u.id!).create(on: db) }

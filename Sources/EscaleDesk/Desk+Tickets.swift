@@ -34,7 +34,16 @@ extension Desk {
         let seq = try await TicketRepository.nextSeq(on: db)
         let (ticket, created) = try Ticket.open(prepared.draft, id: UUID(), seq: seq, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
         try await TicketRepository.insertNew(ticket, created: created, on: db)
+        publish(.created, ticket, isPublic: true)
         return ticket
+    }
+
+    /// Tells live pages once the transaction has committed (never for a change that rolled back).
+    func publish(_ kind: LiveEvent.Kind, _ ticket: Ticket, isPublic: Bool) {
+        let event = LiveEvent(kind: kind, ticketId: ticket.id, number: ticket.number, organizationId: ticket.organizationId,
+                              requesterId: ticket.requesterId, isPublic: isPublic, version: ticket.version)
+        let live = live
+        Store.afterCommit { live.publish(event) }
     }
 
     private func resolveRequester(_ input: TicketInput, by actor: Actor, on db: any Database) async throws -> (UUID, UUID) {
@@ -131,7 +140,7 @@ extension Desk {
     }
 
     /// A public reply or an internal note, optionally with attachments uploaded beforehand.
-    public func comment(on id: UUID, _ input: CommentInput, by actor: Actor, on db: any Database) async throws -> (id: UUID, event: TicketEvent, attachments: [AttachmentModel]) {
+    public func comment(on id: UUID, _ input: CommentInput, files: [StoredFile] = [], by actor: Actor, on db: any Database) async throws -> (id: UUID, event: TicketEvent, attachments: [AttachmentModel]) {
         var ticket = try await self.ticket(id, by: actor, forUpdate: true, on: db)
         let before = ticket
         let event = try ticket.comment(body: input.body, isPublic: input.isPublic, by: actor, at: now)
@@ -147,6 +156,7 @@ extension Desk {
             try await a.save(on: db)
             linked.append(a)
         }
+        for f in files { try await attach(f, to: ticket.id, event: ids[0], isPublic: event.isPublic, by: actor, on: db) }
         return (ids[0], event, linked)
     }
 
@@ -173,8 +183,12 @@ extension Desk {
 
     /// The timeline the actor may read: internal entries only for staff.
     public func timeline(of id: UUID, by actor: Actor) async throws -> [EventDTO] {
+        try await timeline(of: try await self.ticket(id, by: actor), by: actor)
+    }
+
+    /// The timeline of a ticket the caller has already read through its scope.
+    public func timeline(of ticket: Ticket, by actor: Actor) async throws -> [EventDTO] {
         let db = store.database
-        let ticket = try await self.ticket(id, by: actor, on: db)
         let staff = AccessPolicy.seesInternal(actor)
         let events = try await TicketRepository.timeline(of: ticket.id, includeInternal: staff, on: db)
         let files = try await AttachmentModel.query(on: db).filter(\.$ticketId == ticket.id).all()
@@ -212,6 +226,7 @@ extension Desk {
         if ticket.subject != before.subject || ticket.description != before.description {
             try await SearchIndex.reindexTicket(ticket, on: db)
         }
+        publish(.updated, ticket, isPublic: events.contains(where: \.isPublic))
         return ids
     }
 }

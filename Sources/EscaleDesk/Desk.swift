@@ -29,6 +29,9 @@ public final class Desk: Sendable {
     let passwords: PasswordHasher
     let logger: Logger
     let cache = DirectoryCache()
+    let throttle = LoginThrottle()
+    /// Ticket changes, published after commit, for live pages.
+    public let live = LiveBus()
 
     public init(store: Store, clock: Clock = .system, config: DeskConfiguration, logger: Logger) throws {
         self.store = store

@@ -14,6 +14,7 @@ final class DirectoryCache: Sendable {
 
     private struct State {
         var tokens: [String: (TokenEntry, ContinuousClock.Instant)] = [:]
+        var sessions: [String: (Desk.WebSession, ContinuousClock.Instant)] = [:]
         var contracts: [UUID: (Contract?, ContinuousClock.Instant)] = [:]
         var matrix: (PriorityMatrix, ContinuousClock.Instant)?
         var organizations: Set<UUID> = []
@@ -39,6 +40,17 @@ final class DirectoryCache: Sendable {
         }
     }
 
+    func session(_ hash: String) -> Desk.WebSession? {
+        state.withLock { s in s.sessions[hash].flatMap { fresh($0.1) ? $0.0 : nil } }
+    }
+
+    func setSession(_ hash: String, _ entry: Desk.WebSession) {
+        state.withLock { s in
+            if s.sessions.count >= maxTokens { s.sessions.removeAll(keepingCapacity: true) }
+            s.sessions[hash] = (entry, .now)
+        }
+    }
+
     func contract(of organization: UUID) -> Contract?? {
         state.withLock { s in s.contracts[organization].flatMap { fresh($0.1) ? .some($0.0) : nil } }
     }
@@ -59,10 +71,11 @@ final class DirectoryCache: Sendable {
     func organizationExists(_ id: UUID) -> Bool { state.withLock { $0.organizations.contains(id) } }
     func rememberOrganization(_ id: UUID) { _ = state.withLock { $0.organizations.insert(id) } }
 
-    /// After any audited directory change (users, groups, contracts, tokens, the matrix): everything is re-read.
+    /// After any audited directory change (users, groups, contracts, tokens, sessions, the matrix): everything is re-read.
     func invalidateDirectory() {
         state.withLock { s in
             s.tokens.removeAll()
+            s.sessions.removeAll()
             s.contracts.removeAll()
             s.matrix = nil
         }

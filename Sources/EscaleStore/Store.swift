@@ -26,15 +26,28 @@ public final class Store: Sendable {
     let logger: Logger
     private let committer: GroupCommitter?
 
-    private init(kind: Kind, databases: Databases, logger: Logger) {
+    /// Statements executed so far, when opened with `countQueries` (tests assert pages make no N+1 queries).
+    public var queriesExecuted: Int { queryCounter?.value.load(ordering: .relaxed) ?? 0 }
+    private let queryCounter: QueryCounter?
+
+    private init(kind: Kind, databases: Databases, logger: Logger, countQueries: Bool = false) {
         self.kind = kind
         self.databases = databases
-        self.logger = logger
+        let counter = countQueries ? QueryCounter() : nil
+        self.queryCounter = counter
+        if let counter {
+            let inner = logger
+            var counting = Logger(label: logger.label) { _ in QueryCountingHandler(inner: inner.handler, counter: counter) }
+            counting.logLevel = .debug
+            self.logger = counting
+        } else {
+            self.logger = logger
+        }
         self.committer = kind == .sqlite ? GroupCommitter(databases: databases, logger: logger) : nil
     }
 
     /// Opens (and for SQLite creates) the database. Does not migrate: call `migrate()`.
-    public static func open(_ location: DatabaseLocation, logger: Logger, connectionsPerLoop: Int = 2) async throws -> Store {
+    public static func open(_ location: DatabaseLocation, logger: Logger, connectionsPerLoop: Int = 2, countQueries: Bool = false) async throws -> Store {
         let databases = Databases(threadPool: NIOThreadPool.singleton, on: MultiThreadedEventLoopGroup.singleton)
         let store: Store
         switch location {
@@ -42,12 +55,12 @@ public final class Store: Sendable {
             let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: connectionsPerLoop), as: .sqlite)
-            store = Store(kind: .sqlite, databases: databases, logger: logger)
+            store = Store(kind: .sqlite, databases: databases, logger: logger, countQueries: countQueries)
             // WAL is a property of the file: readers never block the writer and commits need no fsync of the main file.
             _ = try await store.sql.raw("PRAGMA journal_mode=WAL").all()
         case let .postgres(url):
             try databases.use(.postgres(url: url, maxConnectionsPerEventLoop: connectionsPerLoop * 4), as: .psql)
-            store = Store(kind: .postgres, databases: databases, logger: logger)
+            store = Store(kind: .postgres, databases: databases, logger: logger, countQueries: countQueries)
         }
         _ = try await store.sql.raw("SELECT 1").all()
         return store
@@ -86,6 +99,7 @@ public final class Store: Sendable {
         migrations.add(M002_CreateTickets())
         migrations.add(M003_CreateSearchIndex())
         migrations.add(M004_SeedCatalogue())
+        migrations.add(M005_CreateWebSessions())
         let migrator = Migrator(databases: databases, migrations: migrations, logger: logger, on: databases.eventLoopGroup.any())
         let run: @Sendable () async throws -> Void = {
             try await migrator.setupIfNeeded().get()
@@ -215,4 +229,34 @@ extension Store {
     /// NULLs are written, not skipped: clearing a field (unassigning) must reach the row, and multi-row inserts
     /// need every row to have the same columns.
     static let rowEncoder = SQLQueryEncoder(nilEncodingStrategy: .asNil)
+}
+
+final class QueryCounter: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+/// Counts the drivers' "Executing query" debug messages, and passes on what the wrapped handler's level lets through.
+struct QueryCountingHandler: LogHandler {
+    var inner: any LogHandler
+    let counter: QueryCounter
+
+    var logLevel: Logger.Level {
+        get { .debug }
+        set { inner.logLevel = newValue }
+    }
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        if message.description == "Executing query" { counter.value.add(1, ordering: .relaxed) }
+        if level >= inner.logLevel {
+            inner.log(level: level, message: message, metadata: metadata, source: source, file: file, function: function, line: line)
+        }
+    }
 }

@@ -14,10 +14,22 @@ public struct TicketFilter: Sendable {
     public var requesterId: UUID?
     public var tier: Tier?
     public var updatedSince: Date?
+    public var category: String?
+    /// Tickets of any of these groups (an agent's groups).
+    public var groupIds: [UUID]?
+    /// Only tickets nobody is assigned to.
+    public var unassigned = false
     /// Returns tickets with `seq` below this (keyset pagination, newest first).
     public var beforeSeq: Int?
+    public var sort: TicketSort = .newest
+    /// Rows to skip (page-number pagination for sorts other than `newest`).
+    public var offset = 0
     public var limit = 50
     public init() {}
+}
+
+public enum TicketSort: String, Sendable, CaseIterable {
+    case newest, oldest, priority, updated
 }
 
 /// Ticket persistence through SQLKit. Tenant isolation lives here: every read takes a `TicketScope` and
@@ -73,6 +85,37 @@ public enum TicketRepository {
         guard let visibility = visibility(scope) else { return [] }
         var q = (db as! any SQLDatabase).select().column(SQLRaw(columns)).from("tickets")
         if let visibility { q = q.where(visibility) }
+        q = apply(filter, to: q)
+        switch filter.sort {
+        case .newest:
+            // Lead the order with the columns the filter fixes by equality (constant, so the result is unchanged), so
+            // PostgreSQL's planner sees that the matching queue index yields the order. Otherwise it walks the seq index
+            // backwards and filters, which degrades when the newest tickets are not in the queue.
+            for column in leadingOrder(filter) { q = q.orderBy(column, .descending) }
+            q = q.orderBy("seq", .descending)
+        case .oldest: q = q.orderBy("seq", .ascending)
+        case .priority: q = q.orderBy("priority", .ascending).orderBy("seq", .descending)
+        case .updated: q = q.orderBy("updated_at", .descending).orderBy("seq", .descending)
+        }
+        q = q.limit(filter.limit)
+        if filter.offset > 0 { q = q.offset(filter.offset) }
+        return try await q.all(decoding: TicketRow.self, with: Store.rowDecoder).map { try $0.ticket() }
+    }
+
+    /// How many tickets match, counting no further than `cap` (navigation badges show "cap+"): the cost stays bounded
+    /// however large a queue grows.
+    public static func count(_ filter: TicketFilter, scope: TicketScope, cap: Int, on db: any Database) async throws -> Int {
+        guard let visibility = visibility(scope) else { return 0 }
+        var inner = (db as! any SQLDatabase).select().column(SQLLiteral.numeric("1")).from("tickets")
+        if let visibility { inner = inner.where(visibility) }
+        inner = apply(filter, to: inner).limit(cap)
+        let row = try await (db as! any SQLDatabase).select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(SQLAlias(SQLGroupExpression(inner.query), as: SQLIdentifier("capped"))).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    static func apply(_ filter: TicketFilter, to query: SQLSelectBuilder) -> SQLSelectBuilder {
+        var q = query
         if let s = filter.statuses, !s.isEmpty { q = q.where(SQLColumn("status"), .in, SQLBind.group(s.map(\.rawValue))) }
         if filter.openOnly { q = q.where("open", .equal, SQLBind(true)) }
         if let p = filter.priority { q = q.where("priority", .equal, SQLBind(p.rawValue)) }
@@ -82,13 +125,11 @@ public enum TicketRepository {
         if let r = filter.requesterId { q = q.where("requester_id", .equal, SQLBind(r)) }
         if let t = filter.tier { q = q.where("tier", .equal, SQLBind(t.rawValue)) }
         if let u = filter.updatedSince { q = q.where("updated_at", .greaterThanOrEqual, SQLBind(u)) }
+        if let c = filter.category { q = q.where("category", .equal, SQLBind(c)) }
+        if let g = filter.groupIds { q = q.where(SQLColumn("group_id"), .in, SQLBind.group(g)) }
+        if filter.unassigned { q = q.where(SQLColumn("assignee_id"), .is, SQLLiteral.null) }
         if let b = filter.beforeSeq { q = q.where("seq", .lessThan, SQLBind(b)) }
-        // Lead the order with the columns the filter fixes by equality (constant, so the result is unchanged), so
-        // PostgreSQL's planner sees that the matching queue index yields the order. Otherwise it walks the seq index
-        // backwards and filters, which degrades when the newest tickets are not in the queue.
-        for column in leadingOrder(filter) { q = q.orderBy(column, .descending) }
-        q = q.orderBy("seq", .descending).limit(filter.limit)
-        return try await q.all(decoding: TicketRow.self, with: Store.rowDecoder).map { try $0.ticket() }
+        return q
     }
 
     static func leadingOrder(_ f: TicketFilter) -> [String] {
@@ -101,8 +142,8 @@ public enum TicketRepository {
         return []
     }
 
-    /// Tickets by primary key, in the scope (used to hydrate search results in one query).
-    static func find(seqs: [Int], scope: TicketScope, on db: any Database) async throws -> [Int: Ticket] {
+    /// Tickets by primary key, in the scope (used to hydrate search results in one query, and to open a ticket by number).
+    public static func find(seqs: [Int], scope: TicketScope, on db: any Database) async throws -> [Int: Ticket] {
         guard !seqs.isEmpty, let visibility = visibility(scope) else { return [:] }
         var q = (db as! any SQLDatabase).select().column(SQLRaw(columns)).from("tickets").where(SQLColumn("seq"), .in, SQLBind.group(seqs))
         if let visibility { q = q.where(visibility) }
@@ -124,6 +165,18 @@ public enum TicketRepository {
         case .nothing:
             return nil
         }
+    }
+
+    /// Writes tickets buffered by this transaction now, for a command that goes on to refer to one it created.
+    public static func flushPendingCreations(on db: any Database) async throws {
+        try await CreationBuffer.current?.flush(on: db)
+    }
+
+    /// The id of a ticket's `created` event (its first timeline entry).
+    public static func createdEventId(of ticketId: UUID, on db: any Database) async throws -> UUID? {
+        try await (db as! any SQLDatabase).select().column("id").from("ticket_events")
+            .where("ticket_id", .equal, SQLBind(ticketId)).where("ticket_version", .equal, SQLBind(1)).where("ordinal", .equal, SQLBind(0))
+            .first()?.decode(column: "id", as: UUID.self)
     }
 
     // MARK: Timeline

@@ -17,6 +17,8 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// Migrate on start (the default for a single instance); `escale migrate` does it explicitly.
     public var migrateOnStart = true
+    /// Tests only: count SQL statements and report them per response in `X-Query-Count`.
+    public var countQueries = false
 
     public init() {}
 

@@ -15,7 +15,7 @@ public func buildApplication(
     _ = Telemetry.ticketsCreated  // bootstraps swift-metrics before the first request is measured
     var logger = logger ?? Logger(label: "escale")
     logger.logLevel = config.logLevel
-    let store = try await Store.open(config.databaseLocation, logger: logger)
+    let store = try await Store.open(config.databaseLocation, logger: logger, countQueries: config.countQueries)
     do {
         if config.migrateOnStart { try await store.migrate() }
         let desk = try Desk(
@@ -24,11 +24,11 @@ public func buildApplication(
                                       maxUploadBytes: config.maxUploadBytes, bcryptCost: config.bcryptCost),
             logger: logger)
         try await bootstrapAdministrator(desk, config: config, logger: logger)
-        let router = buildRouter(desk: desk)
+        let router = try await buildRouter(desk: desk, countQueries: config.countQueries)
         return Application(
             router: router,
             configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Escale"),
-            services: [StoreService(store: store), MaintenanceService(desk: desk, logger: logger)],
+            services: [StoreService(store: store), MaintenanceService(desk: desk, logger: logger), LiveService(bus: desk.live)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)
     } catch {
@@ -58,8 +58,9 @@ func bootstrapAdministrator(_ desk: Desk, config: AppConfiguration, logger: Logg
     }
 }
 
-func buildRouter(desk: Desk) -> Router<EscaleContext> {
+func buildRouter(desk: Desk, countQueries: Bool = false) async throws -> Router<EscaleContext> {
     let router = Router(context: EscaleContext.self)
+    if countQueries { router.add(middleware: QueryCountMiddleware(store: desk.store)) }
     router.add(middleware: RequestIdMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
@@ -76,7 +77,27 @@ func buildRouter(desk: Desk) -> Router<EscaleContext> {
     AuthController(desk: desk).register(on: authenticated)
     DirectoryController(desk: desk, runner: runner).register(on: authenticated)
     TicketController(desk: desk, runner: runner).register(on: authenticated)
+
+    // The web interface: session cookie instead of bearer token, HTML error pages.
+    let views = try await Views.load()
+    try StaticController.load().register(on: router)
+    let pages = router.group().add(middleware: WebSessionMiddleware(desk: desk)).add(middleware: PageErrorMiddleware(views: views))
+    AuthPages(desk: desk, views: views).register(on: pages)
+    QueuePages(desk: desk, views: views).register(on: pages)
+    TicketPages(desk: desk, views: views).register(on: pages)
+    SearchPage(desk: desk, views: views).register(on: pages)
+    AdminPages(desk: desk, views: views).register(on: pages)
+    LiveController(desk: desk).register(on: pages)
     return router
+}
+
+/// Ends live-update streams when the server shuts down, so open pages do not hold it up.
+struct LiveService: Service {
+    let bus: LiveBus
+    func run() async throws {
+        try? await gracefulShutdown()
+        bus.finish()
+    }
 }
 
 /// Closes the database when the application stops.
@@ -88,7 +109,7 @@ struct StoreService: Service {
     }
 }
 
-/// Periodic housekeeping: expired idempotency records.
+/// Periodic housekeeping: expired idempotency records and browser sessions.
 struct MaintenanceService: Service {
     let desk: Desk
     let logger: Logger
@@ -98,10 +119,23 @@ struct MaintenanceService: Service {
             do {
                 let cutoff = desk.clock.now().addingTimeInterval(-IdempotencyStore.retention)
                 try await desk.store.write { db in try await IdempotencyStore.purge(olderThan: cutoff, on: db) }
+                try await desk.purgeExpiredSessions()
             } catch {
                 logger.warning("maintenance failed", metadata: ["error": "\(error)"])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
         }
+    }
+}
+
+/// Tests only: how many SQL statements a request ran.
+struct QueryCountMiddleware: RouterMiddleware {
+    typealias Context = EscaleContext
+    let store: Store
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let before = store.queriesExecuted
+        var response = try await next(request, context)
+        response.headers[.init("X-Query-Count")!] = String(store.queriesExecuted - before)
+        return response
     }
 }

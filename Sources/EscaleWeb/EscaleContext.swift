@@ -1,4 +1,5 @@
 import EscaleCore
+import EscaleDesk
 import Foundation
 import Hummingbird
 
@@ -6,11 +7,17 @@ import Hummingbird
 public struct EscaleContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var actor: Actor?
+    /// The signed-in browser, on web pages (set by `WebSessionMiddleware`).
+    public var session: Desk.WebSession?
     public var requestId: String
+    /// The peer's IP address (sign-in throttling).
+    public let remoteAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         actor = nil
+        session = nil
+        remoteAddress = source.channel.remoteAddress?.ipAddress
         requestId = ""
     }
 

@@ -71,6 +71,8 @@ public final class UserModel: Model, @unchecked Sendable {
     @OptionalField(key: "organization_id") public var organizationId: UUID?
     @Field(key: "password_hash") public var passwordHash: String
     @Field(key: "locale") public var locale: String
+    /// IANA time zone in which pages show this user's dates.
+    @Field(key: "time_zone") public var timeZone: String
     @Field(key: "active") public var active: Bool
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
@@ -87,6 +89,20 @@ public final class ApiTokenModel: Model, @unchecked Sendable {
     @Field(key: "expires_at") public var expiresAt: Date
     @OptionalField(key: "last_used_at") public var lastUsedAt: Date?
     @OptionalField(key: "revoked_at") public var revokedAt: Date?
+    public init() {}
+}
+
+/// A signed-in browser. The cookie carries a random token; only its SHA-256 is stored.
+public final class WebSessionModel: Model, @unchecked Sendable {
+    public static let schema = "web_sessions"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "user_id") public var userId: UUID
+    @Field(key: "token_hash") public var tokenHash: String
+    /// Synchroniser token: every form of the session carries it, and a POST without it is refused.
+    @Field(key: "csrf_token") public var csrfToken: String
+    @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "expires_at") public var expiresAt: Date
+    @Field(key: "last_seen_at") public var lastSeenAt: Date
     public init() {}
 }
 

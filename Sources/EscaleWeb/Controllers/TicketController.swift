@@ -153,13 +153,7 @@ struct TicketController {
 
         api.get("attachments/:id") { _, context in
             let (a, url) = try await desk.attachment(try context.uuid("id", "attachment"), by: try context.requireActor())
-            let body = try await FileIO(threadPool: .singleton).loadFile(path: url.path, context: context)
-            return Response(status: .ok, headers: [
-                .contentType: a.contentType,
-                .contentDisposition: Self.disposition(a.filename),
-                .contentLength: String(a.size),
-                .cacheControl: "private, max-age=0",
-            ], body: body)
+            return try await AttachmentResponse.make(a, url: url, context: context)
         }
 
         api.get("search") { request, context in
@@ -190,17 +184,30 @@ struct TicketController {
         return Int(tag.dropFirst(2).dropLast())
     }
 
-    /// `attachment` always: a stored file is downloaded, never rendered by the browser.
-    static func disposition(_ filename: String) -> String {
-        let ascii = String(filename.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 ? Character($0) : "_" })
-        let encoded = filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? ascii
-        return "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
-    }
-
     static func filename(fromDisposition header: String?) -> String? {
         guard let header, let range = header.range(of: "filename=") else { return nil }
         let value = header[range.upperBound...].split(separator: ";").first.map(String.init) ?? ""
         let trimmed = value.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
         return trimmed.isEmpty ? nil : trimmed
+    }
+}
+
+/// A stored file as a download, for the API and the pages alike.
+enum AttachmentResponse {
+    static func make(_ a: AttachmentDTO, url: URL, context: EscaleContext) async throws -> Response {
+        let body = try await FileIO(threadPool: .singleton).loadFile(path: url.path, context: context)
+        return Response(status: .ok, headers: [
+            .contentType: a.contentType,
+            .contentDisposition: disposition(a.filename),
+            .contentLength: String(a.size),
+            .cacheControl: "private, max-age=0",
+        ], body: body)
+    }
+
+    /// `attachment` always: a stored file is downloaded, never rendered by the browser.
+    static func disposition(_ filename: String) -> String {
+        let ascii = String(filename.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 ? Character($0) : "_" })
+        let encoded = filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? ascii
+        return "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
     }
 }

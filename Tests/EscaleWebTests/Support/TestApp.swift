@@ -34,6 +34,7 @@ enum TestApp {
         config.adminEmail = adminEmail
         config.adminPassword = adminPassword
         config.logLevel = .error
+        config.countQueries = true
         var database: PostgresTestDatabase?
         if let base = ProcessInfo.processInfo.environment["ESCALE_TEST_DATABASE_URL"] {
             database = try await PostgresTestDatabase.create(from: base)

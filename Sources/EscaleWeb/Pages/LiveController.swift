@@ -1,0 +1,51 @@
+import EscaleCore
+import EscaleDesk
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Server-Sent Events: a page listens and, when a ticket it may see changes, reloads the parts that show it. The
+/// event carries no ticket content, only which ticket changed; the page fetches what its reader may see.
+struct LiveController {
+    let desk: Desk
+    /// A comment line this often keeps proxies from closing an idle stream.
+    static let heartbeat: Duration = .seconds(20)
+
+    func register(on router: RouterGroup<EscaleContext>) {
+        router.get("/live") { request, context -> Response in
+            guard let s = context.session else { throw WebError.signInRequired(next: "/") }
+            let only = request.uri.queryParameters["ticket"].flatMap { UUID(uuidString: String($0)) }
+            let scope = AccessPolicy.ticketScope(of: s.actor)
+            let staff = s.actor.role.isStaff
+            let stream = desk.live.subscribe()
+            return Response(status: .ok, headers: [
+                .contentType: "text/event-stream; charset=utf-8",
+                .cacheControl: "no-store",
+                .init("X-Accel-Buffering")!: "no",
+            ], body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
+                // One stream of chunks to write: visible ticket changes, and a heartbeat.
+                let (chunks, output) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(100))
+                let feeder = Task {
+                    for await event in stream {
+                        guard only == nil || event.ticketId == only, staff || event.isPublic,
+                              AccessPolicy.canSee(TicketAccessFacts(organizationId: event.organizationId, requesterId: event.requesterId), scope: scope)
+                        else { continue }
+                        output.yield("event: ticket\ndata: {\"kind\":\"\(event.kind.rawValue)\",\"number\":\"\(event.number)\",\"ticket_id\":\"\(event.ticketId.uuidString)\",\"version\":\(event.version)}\n\n")
+                    }
+                    output.finish()  // the bus finished: the server is shutting down
+                }
+                let heartbeat = Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: Self.heartbeat)
+                        output.yield(": keep-alive\n\n")
+                    }
+                }
+                defer { feeder.cancel(); heartbeat.cancel() }
+                // Writing fails once the client has gone away, which ends the response and both tasks.
+                for await chunk in chunks { try await writer.write(ByteBuffer(string: chunk)) }
+                try await writer.finish(nil)
+            })
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import EscaleAPI
+import EscaleCore
+import EscaleDesk
+import EscaleStore
+import Foundation
+
+/// Pieces several pages share: options of a select, a ticket as a row or a header, a timeline entry.
+struct Option {
+    let value: String
+    let label: String
+    let selected: Bool
+}
+
+struct Language {
+    let code: String
+    let name: String
+    let current: Bool
+    static func all(current: String) -> [Language] {
+        [Language(code: "fr", name: "Français", current: current == "fr"), Language(code: "en", name: "English", current: current == "en")]
+    }
+}
+
+struct TicketRow {
+    let seq: Int
+    let number: String
+    let subject: String
+    let status: String
+    let statusKey: String
+    let priority: String
+    let priorityValue: Int
+    let tier: String
+    let organization: String
+    let assignee: String
+    let requester: String?
+    let updated: String
+    let updatedISO: String
+    let outOfScope: Bool
+
+    init(_ t: Ticket, names: Desk.Names, l: Localizer, showRequester: Bool = false) {
+        seq = t.seq; number = t.number; subject = t.subject
+        status = l.t("status_\(t.status.rawValue)"); statusKey = t.status.rawValue
+        priority = l.t("priority_\(t.priority.rawValue)"); priorityValue = t.priority.rawValue
+        tier = t.tier.label
+        organization = names.organization(t.organizationId) ?? ""
+        assignee = names.user(t.assigneeId) ?? "—"
+        requester = showRequester ? names.user(t.requesterId) : nil
+        updated = l.dateTime(t.updatedAt); updatedISO = l.iso(t.updatedAt)
+        outOfScope = t.outOfScope
+    }
+
+    static func names(for tickets: [Ticket], desk: Desk) async throws -> Desk.Names {
+        try await desk.names(users: tickets.flatMap { [$0.assigneeId, $0.requesterId].compactMap { $0 } },
+                             organizations: tickets.map(\.organizationId), groups: tickets.compactMap(\.groupId))
+    }
+}
+
+struct TicketHeader {
+    let id: String
+    let seq: Int
+    let number: String
+    let subject: String
+    let descriptionHTML: String
+    let status: String
+    let statusKey: String
+    let priority: String
+    let priorityValue: Int
+    let impact: String
+    let urgency: String
+    let tier: String
+    let group: String
+    let assignee: String
+    let requester: String
+    let organization: String
+    let category: String
+    let channel: String
+    let occurred: String
+    let occurredISO: String
+    let created: String
+    let createdISO: String
+    let timeSpent: String
+    let outOfScope: Bool
+    let version: Int
+
+    init(_ t: Ticket, names: Desk.Names, categories: [CategoryDTO], l: Localizer) {
+        id = t.id.uuidString; seq = t.seq; number = t.number; subject = t.subject
+        descriptionHTML = SafeMarkdown.html(t.description)
+        status = l.t("status_\(t.status.rawValue)"); statusKey = t.status.rawValue
+        priority = l.t("priority_\(t.priority.rawValue)"); priorityValue = t.priority.rawValue
+        impact = l.t("level_\(t.impact.rawValue)"); urgency = l.t("level_\(t.urgency.rawValue)")
+        tier = t.tier.label
+        group = names.group(t.groupId) ?? "—"; assignee = names.user(t.assigneeId) ?? "—"
+        requester = names.user(t.requesterId) ?? ""; organization = names.organization(t.organizationId) ?? ""
+        let cat = categories.first { $0.key == t.category }
+        category = cat.map { l.lang == "fr" ? $0.nameFr : $0.nameEn } ?? "—"
+        channel = l.t("channel_\(t.channel.rawValue)")
+        occurred = l.dateTime(t.occurredAt); occurredISO = l.iso(t.occurredAt)
+        created = l.dateTime(t.createdAt); createdISO = l.iso(t.createdAt)
+        timeSpent = l.minutes(t.timeSpentMinutes)
+        outOfScope = t.outOfScope; version = t.version
+    }
+}
+
+struct TimelineEntry {
+    struct File { let id: String; let filename: String; let size: String }
+    let id: String
+    let kind: String
+    let actor: String
+    let summary: String
+    let isInternal: Bool
+    let at: String
+    let atISO: String
+    let bodyHTML: String?
+    let reason: String?
+    let attachments: [File]
+    let hasAttachments: Bool
+
+    init(_ e: EventDTO, names: Desk.Names, l: Localizer) {
+        id = e.id.uuidString; kind = e.kind.rawValue
+        actor = names.user(e.actorId) ?? l.t("event_system")
+        isInternal = !e.isPublic
+        at = l.dateTime(e.createdAt); atISO = l.iso(e.createdAt)
+        bodyHTML = e.body.map(SafeMarkdown.html)
+        reason = e.reason
+        attachments = e.attachments.map { File(id: $0.id.uuidString, filename: $0.filename, size: Self.size($0.size)) }
+        hasAttachments = !attachments.isEmpty
+        func status(_ raw: String?) -> String { raw.map { l.t("status_\($0)") } ?? "—" }
+        func person(_ raw: String?) -> String { raw.flatMap(UUID.init(uuidString:)).flatMap { names.user($0) ?? names.group($0) } ?? l.t("filter_nobody") }
+        switch e.kind {
+        case .created: summary = l.t("event_created")
+        case .reply: summary = l.t("event_reply")
+        case .note: summary = l.t("event_note")
+        case .statusChanged: summary = l.t("event_status_changed", status(e.oldValue), status(e.newValue))
+        case .assigned:
+            summary = e.field == "group" ? l.t("event_group_changed", person(e.newValue)) : l.t("event_assigned", person(e.newValue))
+        case .fieldChanged:
+            let field = l.strings["field_\(e.field ?? "")"] ?? (e.field ?? "")
+            summary = l.t("event_field_changed", field, Self.value(e.oldValue, field: e.field, l), Self.value(e.newValue, field: e.field, l))
+        case .escalated:
+            summary = l.t("event_escalated", e.fromTier?.label ?? "", e.toTier?.label ?? "")
+        case .workLogged: summary = l.t("event_work_logged", l.minutes(e.minutes ?? 0))
+        }
+    }
+
+    static func value(_ raw: String?, field: String?, _ l: Localizer) -> String {
+        guard let raw, !raw.isEmpty else { return "—" }
+        switch field {
+        case "impact", "urgency": return l.strings["level_\(raw)"] ?? raw
+        case "priority": return l.strings["priority_\(raw)"] ?? raw
+        default: return raw.count > 80 ? String(raw.prefix(80)) + "…" : raw
+        }
+    }
+
+    static func size(_ bytes: Int) -> String {
+        bytes < 1024 ? "\(bytes) B" : bytes < 1 << 20 ? "\(bytes / 1024) KB" : String(format: "%.1f MB", Double(bytes) / 1_048_576)
+    }
+
+    static func names(for events: [EventDTO], ticket: Ticket, desk: Desk) async throws -> Desk.Names {
+        var users = Set(events.compactMap(\.actorId)), groups = Set<UUID>()
+        for e in events where e.kind == .assigned {
+            for v in [e.oldValue, e.newValue].compactMap({ $0 }).compactMap(UUID.init(uuidString:)) {
+                if e.field == "group" { groups.insert(v) } else { users.insert(v) }
+            }
+        }
+        users.formUnion([ticket.requesterId, ticket.assigneeId].compactMap { $0 })
+        if let g = ticket.groupId { groups.insert(g) }
+        return try await desk.names(users: users, organizations: [ticket.organizationId], groups: groups)
+    }
+}
+
+extension Localizer {
+    func statusOptions(selected: TicketStatus?) -> [Option] {
+        TicketStatus.allCases.map { Option(value: $0.rawValue, label: t("status_\($0.rawValue)"), selected: $0 == selected) }
+    }
+    func levelOptions(selected: Level?, plain: String? = nil) -> [Option] {
+        Level.allCases.map { Option(value: $0.rawValue, label: t("\(plain ?? "level")_\($0.rawValue)"), selected: $0 == selected) }
+    }
+    func priorityOptions(selected: Priority?) -> [Option] {
+        Priority.all.map { Option(value: String($0.rawValue), label: t("priority_\($0.rawValue)"), selected: $0 == selected) }
+    }
+    func tierOptions(selected: Tier?) -> [Option] {
+        Tier.allCases.map { Option(value: String($0.rawValue), label: $0.label, selected: $0 == selected) }
+    }
+    func categoryOptions(_ categories: [CategoryDTO], selected: String?) -> [Option] {
+        categories.map { Option(value: $0.key, label: lang == "fr" ? $0.nameFr : $0.nameEn, selected: $0.key == selected) }
+            .sorted { $0.label.localizedCompare($1.label) == .orderedAscending }
+    }
+}

@@ -1,0 +1,170 @@
+import EscaleAPI
+import EscaleCore
+import EscaleDesk
+import EscaleStore
+import Foundation
+import Hummingbird
+
+/// The agent console's queues, the requester's "my requests" and the new-request form.
+struct QueuePages {
+    let desk: Desk
+    let views: Views
+    static let pageSize = 50
+    static let maxPage = 200
+
+    struct QueuePage {
+        let frame: Frame
+        let t: [String: String]
+        let heading: String
+        let path: String
+        let rows: [TicketRow]
+        let hasRows: Bool
+        let statuses, priorities, organizations, categories, tiers, assignees, sorts: [Option]
+        let previous: String?
+        let next: String?
+    }
+
+    struct RequestsPage {
+        let frame: Frame
+        let t: [String: String]
+        let heading: String
+        let rows: [TicketRow]
+        let hasRows: Bool
+        let previous: String?
+        let next: String?
+    }
+
+    struct NewRequestPage {
+        struct Draft { let subject: String; let description: String; let occurredAt: String }
+        let frame: Frame
+        let t: [String: String]
+        let error: String?
+        let draft: Draft
+        let categories: [Option]
+        let impacts: [Option]
+        let urgencies: [Option]
+        let now: String
+    }
+
+    func register(on router: RouterGroup<EscaleContext>) {
+        router.get("/queues/:queue") { request, context in try await queue(request, context) }
+        router.get("/requests") { request, context in try await requests(request, context) }
+        router.get("/requests/new") { request, context in try await newRequest(request, context, form: nil, error: nil) }
+        router.post("/requests") { request, context in try await submitRequest(request, context) }
+    }
+
+    private func queue(_ request: Request, _ context: EscaleContext) async throws -> Response {
+        let s = try PageContext.requireSession(request, context)
+        guard s.actor.role.isStaff else { return Views.redirect("/requests") }
+        guard let queue = context.parameters.get("queue").flatMap(Queue.init(rawValue:)) else { throw DomainError.notFound("queue") }
+        let l = PageContext.localizer(request: request, session: s)
+        let q = request.uri.queryParameters
+        var filter = queue.filter(for: s.actor)
+        if queue == .groups, s.actor.groupIds.isEmpty { filter.groupIds = [UUID()] }  // no group: an empty queue, not all tickets
+        let status = q["status"].flatMap { TicketStatus(rawValue: String($0)) }
+        if let status { filter.statuses = [status]; filter.openOnly = filter.openOnly && status.isOpen }
+        let priority = q["priority"].flatMap { Int(String($0)) }.flatMap(Priority.init(rawValue:))
+        filter.priority = priority
+        let organization = q["organization"].flatMap { UUID(uuidString: String($0)) }
+        filter.organizationId = organization
+        let category = q["category"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        filter.category = category
+        let tier = q["tier"].flatMap { Int(String($0)) }.flatMap(Tier.init(rawValue:))
+        if let tier { filter.tier = tier }
+        let assignee = q["assignee"].flatMap { UUID(uuidString: String($0)) }
+        if let assignee { filter.assigneeId = assignee; filter.unassigned = false }
+        if let sort = q["sort"].flatMap({ TicketSort(rawValue: String($0)) }) { filter.sort = sort }
+        let page = min(max(q["page"].flatMap { Int(String($0)) } ?? 1, 1), Self.maxPage)
+        filter.offset = (page - 1) * Self.pageSize
+        filter.limit = Self.pageSize + 1
+
+        let found = try await desk.listTickets(filter, by: s.actor)
+        let tickets = Array(found.prefix(Self.pageSize))
+        let names = try await TicketRow.names(for: tickets, desk: desk)
+        let orgs = try await desk.listOrganizations(by: s.actor)
+        let categories = try await desk.listCategories()
+        let agents = try await desk.assignableAgents(group: nil)
+        let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("queue_\(queue.rawValue)"), request: request,
+                                                current: queue, live: "/live")
+        let path = "/queues/\(queue.rawValue)"
+        return views.page("queue", QueuePage(
+            frame: frame, t: frame.t, heading: l.t("queue_\(queue.rawValue)"), path: path,
+            rows: tickets.map { TicketRow($0, names: names, l: l) }, hasRows: !tickets.isEmpty,
+            statuses: l.statusOptions(selected: status), priorities: l.priorityOptions(selected: priority),
+            organizations: orgs.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == organization) },
+            categories: l.categoryOptions(categories, selected: category), tiers: l.tierOptions(selected: tier),
+            assignees: agents.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == assignee) },
+            sorts: TicketSort.allCases.map { Option(value: $0.rawValue, label: l.t("sort_\($0.rawValue)"), selected: $0 == filter.sort) },
+            previous: page > 1 ? Self.link(request, page: page - 1) : nil,
+            next: found.count > Self.pageSize && page < Self.maxPage ? Self.link(request, page: page + 1) : nil))
+    }
+
+    private func requests(_ request: Request, _ context: EscaleContext) async throws -> Response {
+        let s = try PageContext.requireSession(request, context)
+        if s.actor.role.isStaff { return Views.redirect("/queues/mine") }
+        let l = PageContext.localizer(request: request, session: s)
+        let page = min(max(request.uri.queryParameters["page"].flatMap { Int(String($0)) } ?? 1, 1), Self.maxPage)
+        var filter = TicketFilter()
+        // A client manager sees the organization's requests (their scope); a requester sees their own.
+        if s.actor.role == .requester && !s.actor.seesOrganizationTickets { filter.requesterId = s.actor.userId }
+        filter.sort = .updated
+        filter.offset = (page - 1) * Self.pageSize
+        filter.limit = Self.pageSize + 1
+        let found = try await desk.listTickets(filter, by: s.actor)
+        let tickets = Array(found.prefix(Self.pageSize))
+        let names = try await TicketRow.names(for: tickets, desk: desk)
+        let heading = l.t(s.actor.role == .clientManager || s.actor.seesOrganizationTickets ? "requests_organization" : "nav_my_requests")
+        let frame = try await PageContext.frame(l, session: s, desk: desk, title: heading, request: request, live: "/live")
+        let showRequester = s.actor.role == .clientManager || s.actor.seesOrganizationTickets
+        return views.page("requests", RequestsPage(
+            frame: frame, t: frame.t, heading: heading, rows: tickets.map { TicketRow($0, names: names, l: l, showRequester: showRequester) },
+            hasRows: !tickets.isEmpty, previous: page > 1 ? Self.link(request, page: page - 1) : nil,
+            next: found.count > Self.pageSize ? Self.link(request, page: page + 1) : nil))
+    }
+
+    private func newRequest(_ request: Request, _ context: EscaleContext, form: Form?, error: String?) async throws -> Response {
+        let s = try PageContext.requireSession(request, context)
+        let l = PageContext.localizer(request: request, session: s)
+        let categories = try await desk.listCategories()
+        let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("request_new_title"), request: request)
+        let impact = form?["impact"].flatMap(Level.init(rawValue:)), urgency = form?["urgency"].flatMap(Level.init(rawValue:))
+        return views.page("request_new", NewRequestPage(
+            frame: frame, t: frame.t, error: error,
+            draft: .init(subject: form?["subject"] ?? "", description: form?["description"] ?? "", occurredAt: form?["occurred_at"] ?? ""),
+            categories: l.categoryOptions(categories, selected: form?["category"]),
+            impacts: l.levelOptions(selected: impact, plain: "impact_plain"), urgencies: l.levelOptions(selected: urgency ?? .medium, plain: "urgency_plain"),
+            now: l.localInput(desk.clock.now())), status: error == nil ? .ok : .unprocessableContent)
+    }
+
+    /// Creates the ticket and its attachments in one transaction: a refused request leaves nothing behind.
+    private func submitRequest(_ request: Request, _ context: EscaleContext) async throws -> Response {
+        let s = try PageContext.requireSession(request, context)
+        let form = try await Form.read(request, context: context, desk: desk, csrf: s.csrfToken)
+        let l = PageContext.localizer(request: request, session: s)
+        do {
+            guard let impact = form["impact"].flatMap(Level.init(rawValue:)) else { throw DomainError.invalid(field: "impact", l.t("request_impact_required")) }
+            let urgency = form["urgency"].flatMap(Level.init(rawValue:)) ?? .medium
+            var occurredAt: Date?
+            if let raw = form.text("occurred_at") {
+                guard let d = l.parseLocalInput(raw) else { throw DomainError.invalid(field: "occurred_at", l.t("request_bad_date")) }
+                occurredAt = min(d, desk.clock.now())
+            }
+            let input = TicketInput(subject: form["subject"] ?? "", description: form["description"] ?? "", impact: impact, urgency: urgency,
+                                    type: nil, category: form.text("category"), channel: .web, occurredAt: occurredAt)
+            let prepared = try await desk.prepareTicket(input, by: s.actor, defaultChannel: .web)
+            let files = try form.stored(in: desk)
+            let ticket = try await desk.store.write { db in try await desk.createTicket(prepared, files: files, by: s.actor, on: db) }
+            return Views.redirect("/tickets/\(ticket.seq)?done=created")
+        } catch let e as DomainError {
+            form.discardFiles()
+            guard case let .invalid(field, message) = e else { throw e }
+            return try await newRequest(request, context, form: form, error: l.strings["field_\(field)"].map { "\($0) : \(message)" } ?? message)
+        }
+    }
+
+    static func link(_ request: Request, page: Int) -> String {
+        var items = request.uri.queryParameters.filter { $0.key != "page" }.map { "\($0.key)=\(String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+        items.append("page=\(page)")
+        return request.uri.path + "?" + items.sorted().joined(separator: "&")
+    }
+}

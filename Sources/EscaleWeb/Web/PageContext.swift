@@ -1,0 +1,110 @@
+import EscaleCore
+import EscaleDesk
+import EscaleStore
+import Foundation
+import Hummingbird
+
+/// What the layout shows around every page.
+struct Frame {
+    struct NavItem {
+        let label: String
+        let href: String
+        let count: String?
+        let current: Bool
+        let id: String
+    }
+
+    let lang: String
+    let title: String
+    let t: [String: String]
+    let signedIn: Bool
+    let userName: String
+    let csrf: String
+    let isStaff: Bool
+    let isAdmin: Bool
+    let nav: [NavItem]
+    let flash: String?
+    let searchQuery: String
+    /// Server-Sent Events URL the page listens to for live updates, if any.
+    let live: String?
+}
+
+/// The agent console's queues.
+enum Queue: String, CaseIterable {
+    case mine, groups, n1, n2, n3, open, recent
+
+    func filter(for actor: Actor) -> TicketFilter {
+        var f = TicketFilter()
+        switch self {
+        case .mine: f.assigneeId = actor.userId; f.openOnly = true
+        case .groups: f.groupIds = actor.groupIds.sorted { $0.uuidString < $1.uuidString }; f.openOnly = true
+        case .n1, .n2, .n3:
+            f.tier = self == .n1 ? .n1 : self == .n2 ? .n2 : .n3
+            f.openOnly = true; f.unassigned = true
+        case .open: f.openOnly = true
+        case .recent: f.sort = .updated
+        }
+        return f
+    }
+
+    /// Navigation badges count at most this many (shown as "999+").
+    static let countCap = 1000
+}
+
+enum PageContext {
+    static func localizer(request: Request, session: Desk.WebSession?) -> Localizer {
+        if let session { return Localizer(lang: session.locale, timeZone: TimeZone(identifier: session.timeZone) ?? TimeZone(identifier: "Europe/Paris")!) }
+        return Localizer(lang: Catalogue.negotiate(request.headers[.acceptLanguage]))
+    }
+
+    /// The frame without queue counts (error pages, sign-in).
+    static func frame(_ l: Localizer, session: Desk.WebSession?, title: String, request: Request, live: String? = nil) -> Frame {
+        Frame(lang: l.lang, title: title, t: l.strings, signedIn: session != nil, userName: session?.name ?? "",
+              csrf: session?.csrfToken ?? "", isStaff: session?.actor.role.isStaff ?? false, isAdmin: session?.actor.role == .admin,
+              nav: session.map { staticNav($0, l, path: request.uri.path) } ?? [], flash: flash(request, l),
+              searchQuery: request.uri.queryParameters["q"].map(String.init) ?? "", live: live)
+    }
+
+    /// The full frame: for staff, the queues with their counts (one bounded count per queue).
+    static func frame(_ l: Localizer, session: Desk.WebSession, desk: Desk, title: String, request: Request, current: Queue? = nil, live: String? = nil) async throws -> Frame {
+        var nav: [Frame.NavItem] = []
+        if session.actor.role.isStaff {
+            for q in Queue.allCases {
+                var count: String?
+                if q != .recent {
+                    let n = try await desk.countTickets(q.filter(for: session.actor), by: session.actor, cap: Queue.countCap)
+                    count = n >= Queue.countCap ? "\(Queue.countCap - 1)+" : String(n)
+                }
+                nav.append(.init(label: l.t("queue_\(q.rawValue)"), href: "/queues/\(q.rawValue)", count: count, current: q == current, id: "nav-\(q.rawValue)"))
+            }
+        }
+        nav += staticNav(session, l, path: request.uri.path)
+        return Frame(lang: l.lang, title: title, t: l.strings, signedIn: true, userName: session.name, csrf: session.csrfToken,
+                     isStaff: session.actor.role.isStaff, isAdmin: session.actor.role == .admin, nav: nav, flash: flash(request, l),
+                     searchQuery: request.uri.queryParameters["q"].map(String.init) ?? "", live: live)
+    }
+
+    private static func staticNav(_ session: Desk.WebSession, _ l: Localizer, path: String) -> [Frame.NavItem] {
+        var items: [Frame.NavItem] = []
+        if !session.actor.role.isStaff {
+            items.append(.init(label: l.t("nav_my_requests"), href: "/requests", count: nil, current: path == "/requests", id: "nav-requests"))
+            items.append(.init(label: l.t("nav_new_request"), href: "/requests/new", count: nil, current: path == "/requests/new", id: "nav-new"))
+        }
+        if session.actor.role == .admin {
+            items.append(.init(label: l.t("nav_admin"), href: "/admin", count: nil, current: path.hasPrefix("/admin"), id: "nav-admin"))
+        }
+        return items
+    }
+
+    /// Confirmation after a form posted and redirected (`?done=reply`): a fixed catalogue key, never text from the URL.
+    private static func flash(_ request: Request, _ l: Localizer) -> String? {
+        guard let done = request.uri.queryParameters["done"], done.allSatisfy({ $0.isLetter || $0 == "_" }),
+              l.strings["flash_\(done)"] != nil else { return nil }
+        return l.t("flash_\(done)")
+    }
+
+    static func requireSession(_ request: Request, _ context: EscaleContext) throws -> Desk.WebSession {
+        guard let s = context.session else { throw WebError.signInRequired(next: request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")) }
+        return s
+    }
+}
