@@ -34,16 +34,16 @@ extension Desk {
         let seq = try await TicketRepository.nextSeq(on: db)
         let (ticket, created) = try Ticket.open(prepared.draft, id: UUID(), seq: seq, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
         try await TicketRepository.insertNew(ticket, created: created, on: db)
-        publish(.created, ticket, isPublic: true)
+        try await publish(.created, ticket, isPublic: true, on: db)
         return ticket
     }
 
-    /// Tells live pages once the transaction has committed (never for a change that rolled back).
-    func publish(_ kind: LiveEvent.Kind, _ ticket: Ticket, isPublic: Bool) {
+    /// Tells live pages, on every instance, once the transaction has committed (never for a change that rolled back).
+    func publish(_ kind: LiveEvent.Kind, _ ticket: Ticket, isPublic: Bool, on db: any Database) async throws {
         let event = LiveEvent(kind: kind, ticketId: ticket.id, number: ticket.number, organizationId: ticket.organizationId,
                               requesterId: ticket.requesterId, isPublic: isPublic, version: ticket.version)
         let live = live
-        Store.afterCommit { live.publish(event) }
+        try await store.notify(LiveEvent.channel, event.payload, on: db) { live.publish(payload: $0) }
     }
 
     private func resolveRequester(_ input: TicketInput, by actor: Actor, on db: any Database) async throws -> (UUID, UUID) {
@@ -226,7 +226,7 @@ extension Desk {
         if ticket.subject != before.subject || ticket.description != before.description {
             try await SearchIndex.reindexTicket(ticket, on: db)
         }
-        publish(.updated, ticket, isPublic: events.contains(where: \.isPublic))
+        try await publish(.updated, ticket, isPublic: events.contains(where: \.isPublic), on: db)
         return ids
     }
 }

@@ -13,49 +13,57 @@ public struct LiveEvent: Sendable, Equatable {
     /// False when the change is only internal (a note, a work log): requesters are not told of it.
     public let isPublic: Bool
     public let version: Int
+
+    /// The notification channel between instances.
+    public static let channel = "escale_live"
+
+    private struct Wire: Codable {
+        var k: String, t: UUID, n: String, o: UUID, r: UUID, p: Bool, v: Int
+    }
+
+    /// A compact JSON form, well under PostgreSQL's 8,000-byte notification limit.
+    var payload: String {
+        let w = Wire(k: kind.rawValue, t: ticketId, n: number, o: organizationId, r: requesterId, p: isPublic, v: version)
+        return String(decoding: try! JSONEncoder().encode(w), as: UTF8.self)
+    }
+
+    init(kind: Kind, ticketId: UUID, number: String, organizationId: UUID, requesterId: UUID, isPublic: Bool, version: Int) {
+        self.kind = kind; self.ticketId = ticketId; self.number = number; self.organizationId = organizationId
+        self.requesterId = requesterId; self.isPublic = isPublic; self.version = version
+    }
+
+    init?(payload: String) {
+        guard let w = try? JSONDecoder().decode(Wire.self, from: Data(payload.utf8)), let kind = Kind(rawValue: w.k) else { return nil }
+        self.init(kind: kind, ticketId: w.t, number: w.n, organizationId: w.o, requesterId: w.r, isPublic: w.p, version: w.v)
+    }
 }
 
-/// In-process publish/subscribe of ticket changes, fed after commit. One instance serves its own subscribers; with
-/// several instances each one sees only the changes made through it (see the README).
+/// Publish/subscribe of ticket changes for this instance's live pages, fed after commit: in-process on SQLite, and
+/// through PostgreSQL notifications (`LiveRelay`) so that a change made on any instance reaches every instance.
 public final class LiveBus: Sendable {
-    private struct State {
-        var subscribers: [UUID: AsyncStream<LiveEvent>.Continuation] = [:]
-        var finished = false
-    }
-    private let state = Mutex(State())
+    private let subscribers = Mutex<[UUID: AsyncStream<LiveEvent>.Continuation]>([:])
 
     public init() {}
 
-    /// A stream of every event published from now on, until `finish` or the subscriber goes away.
+    /// A stream of every event published from now on, until the subscriber goes away.
     public func subscribe() -> AsyncStream<LiveEvent> {
         let id = UUID()
         // A slow subscriber keeps only the newest events: a live page needs to know that something changed, not all of it.
         let (stream, continuation) = AsyncStream<LiveEvent>.makeStream(bufferingPolicy: .bufferingNewest(100))
-        let accepted = state.withLock { s -> Bool in
-            guard !s.finished else { return false }
-            s.subscribers[id] = continuation
-            return true
-        }
-        if !accepted { continuation.finish() }
+        subscribers.withLock { $0[id] = continuation }
         continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+            _ = self?.subscribers.withLock { $0.removeValue(forKey: id) }
         }
         return stream
     }
 
     public func publish(_ event: LiveEvent) {
-        for c in state.withLock({ Array($0.subscribers.values) }) { c.yield(event) }
+        for c in subscribers.withLock({ Array($0.values) }) { c.yield(event) }
     }
 
-    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
-
-    /// Ends every stream (graceful shutdown), and refuses new subscribers.
-    public func finish() {
-        let all = state.withLock { s -> [AsyncStream<LiveEvent>.Continuation] in
-            s.finished = true
-            defer { s.subscribers.removeAll() }
-            return Array(s.subscribers.values)
-        }
-        for c in all { c.finish() }
+    /// A notification from the store (this instance's or another's); malformed ones are ignored.
+    public func publish(payload: String) {
+        if let event = LiveEvent(payload: payload) { publish(event) }
     }
+
 }

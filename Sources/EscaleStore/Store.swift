@@ -22,6 +22,7 @@ public final class Store: Sendable {
     public enum Kind: Sendable { case sqlite, postgres }
 
     public let kind: Kind
+    public let location: DatabaseLocation
     let databases: Databases
     let logger: Logger
     private let committer: GroupCommitter?
@@ -30,8 +31,12 @@ public final class Store: Sendable {
     public var queriesExecuted: Int { queryCounter?.value.load(ordering: .relaxed) ?? 0 }
     private let queryCounter: QueryCounter?
 
-    private init(kind: Kind, databases: Databases, logger: Logger, countQueries: Bool = false) {
-        self.kind = kind
+    private init(location: DatabaseLocation, databases: Databases, logger: Logger, countQueries: Bool = false) {
+        self.location = location
+        switch location {
+        case .sqlite: kind = .sqlite
+        case .postgres: kind = .postgres
+        }
         self.databases = databases
         let counter = countQueries ? QueryCounter() : nil
         self.queryCounter = counter
@@ -55,12 +60,12 @@ public final class Store: Sendable {
             let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: connectionsPerLoop), as: .sqlite)
-            store = Store(kind: .sqlite, databases: databases, logger: logger, countQueries: countQueries)
+            store = Store(location: location, databases: databases, logger: logger, countQueries: countQueries)
             // WAL is a property of the file: readers never block the writer and commits need no fsync of the main file.
             _ = try await store.sql.raw("PRAGMA journal_mode=WAL").all()
         case let .postgres(url):
             try databases.use(.postgres(url: url, maxConnectionsPerEventLoop: connectionsPerLoop * 4), as: .psql)
-            store = Store(kind: .postgres, databases: databases, logger: logger, countQueries: countQueries)
+            store = Store(location: location, databases: databases, logger: logger, countQueries: countQueries)
         }
         _ = try await store.sql.raw("SELECT 1").all()
         return store
@@ -92,14 +97,15 @@ public final class Store: Sendable {
         return try await committer.submit { db in try await body(db) } as! T
     }
 
+    /// Every migration, in order. A new one goes at the end, in a file of its own.
+    public static var migrations: [any Migration] {
+        [M001_CreateDirectory(), M002_CreateTickets(), M003_CreateSearchIndex(), M004_SeedCatalogue(), M005_CreateWebSessions()]
+    }
+
     /// Applies pending migrations. On PostgreSQL an advisory lock makes concurrent starts wait for each other.
     public func migrate() async throws {
         let migrations = Migrations()
-        migrations.add(M001_CreateDirectory())
-        migrations.add(M002_CreateTickets())
-        migrations.add(M003_CreateSearchIndex())
-        migrations.add(M004_SeedCatalogue())
-        migrations.add(M005_CreateWebSessions())
+        migrations.add(Self.migrations)
         let migrator = Migrator(databases: databases, migrations: migrations, logger: logger, on: databases.eventLoopGroup.any())
         let run: @Sendable () async throws -> Void = {
             try await migrator.setupIfNeeded().get()
@@ -240,9 +246,10 @@ struct QueryCountingHandler: LogHandler {
     var inner: any LogHandler
     let counter: QueryCounter
 
+    /// Always `.debug`, so the drivers' query messages reach `log`; the wrapped handler keeps its own level.
     var logLevel: Logger.Level {
         get { .debug }
-        set { inner.logLevel = newValue }
+        set {}
     }
     var metadata: Logger.Metadata {
         get { inner.metadata }

@@ -126,7 +126,10 @@ public enum TicketRepository {
         if let t = filter.tier { q = q.where("tier", .equal, SQLBind(t.rawValue)) }
         if let u = filter.updatedSince { q = q.where("updated_at", .greaterThanOrEqual, SQLBind(u)) }
         if let c = filter.category { q = q.where("category", .equal, SQLBind(c)) }
-        if let g = filter.groupIds { q = q.where(SQLColumn("group_id"), .in, SQLBind.group(g)) }
+        if let g = filter.groupIds {
+            // No group at all matches nothing (and `IN ()` is not valid SQL on PostgreSQL).
+            q = g.isEmpty ? q.where(SQLRaw("1 = 0")) : q.where(SQLColumn("group_id"), .in, SQLBind.group(g))
+        }
         if filter.unassigned { q = q.where(SQLColumn("assignee_id"), .is, SQLLiteral.null) }
         if let b = filter.beforeSeq { q = q.where("seq", .lessThan, SQLBind(b)) }
         return q

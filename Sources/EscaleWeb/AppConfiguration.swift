@@ -17,6 +17,8 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// Migrate on start (the default for a single instance); `escale migrate` does it explicitly.
     public var migrateOnStart = true
+    /// PostgreSQL connections per event loop (the loops are as many as cores); ×4 is this instance's pool ceiling.
+    public var databaseConnectionsPerLoop = 2
     /// Tests only: count SQL statements and report them per response in `X-Query-Count`.
     public var countQueries = false
 
@@ -49,6 +51,10 @@ public struct AppConfiguration: Sendable {
         if let m = env["ESCALE_MAX_UPLOAD_BYTES"] {
             guard let v = Int(m), v >= 1024, v <= 1 << 32 else { throw Invalid(description: "ESCALE_MAX_UPLOAD_BYTES must be a number of bytes between 1024 and 4294967296, got '\(m)'") }
             c.maxUploadBytes = v
+        }
+        if let p = env["ESCALE_DATABASE_CONNECTIONS"] {
+            guard let v = Int(p), (1...64).contains(v) else { throw Invalid(description: "ESCALE_DATABASE_CONNECTIONS must be between 1 and 64 (per core), got '\(p)'") }
+            c.databaseConnectionsPerLoop = v
         }
         if let b = env["ESCALE_BCRYPT_COST"] {
             guard let v = UInt8(b), (4...16).contains(v) else { throw Invalid(description: "ESCALE_BCRYPT_COST must be between 4 and 16, got '\(b)'") }

@@ -15,7 +15,7 @@ public func buildApplication(
     _ = Telemetry.ticketsCreated  // bootstraps swift-metrics before the first request is measured
     var logger = logger ?? Logger(label: "escale")
     logger.logLevel = config.logLevel
-    let store = try await Store.open(config.databaseLocation, logger: logger, countQueries: config.countQueries)
+    let store = try await Store.open(config.databaseLocation, logger: logger, connectionsPerLoop: config.databaseConnectionsPerLoop, countQueries: config.countQueries)
     do {
         if config.migrateOnStart { try await store.migrate() }
         let desk = try Desk(
@@ -28,7 +28,7 @@ public func buildApplication(
         return Application(
             router: router,
             configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Escale"),
-            services: [StoreService(store: store), MaintenanceService(desk: desk, logger: logger), LiveService(bus: desk.live)],
+            services: [StoreService(store: store), MaintenanceService(desk: desk, logger: logger), LiveRelay(desk: desk)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)
     } catch {
@@ -91,14 +91,6 @@ func buildRouter(desk: Desk, countQueries: Bool = false) async throws -> Router<
     return router
 }
 
-/// Ends live-update streams when the server shuts down, so open pages do not hold it up.
-struct LiveService: Service {
-    let bus: LiveBus
-    func run() async throws {
-        try? await gracefulShutdown()
-        bus.finish()
-    }
-}
 
 /// Closes the database when the application stops.
 struct StoreService: Service {
@@ -106,6 +98,20 @@ struct StoreService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await store.close()
+    }
+}
+
+/// Feeds this instance's live pages with the changes every instance commits (PostgreSQL notifications).
+struct LiveRelay: Service {
+    let desk: Desk
+    func run() async throws {
+        let bus = desk.live
+        guard desk.store.kind == .postgres else {
+            // SQLite hands notifications over in-process: nothing to listen to, but a service must run until shutdown.
+            try? await gracefulShutdown()
+            return
+        }
+        await cancelWhenGracefulShutdown { await desk.store.listen(LiveEvent.channel) { bus.publish(payload: $0) } }
     }
 }
 

@@ -3,6 +3,7 @@ import EscaleDesk
 import Foundation
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 
 /// Server-Sent Events: a page listens and, when a ticket it may see changes, reloads the parts that show it. The
 /// event carries no ticket content, only which ticket changed; the page fetches what its reader may see.
@@ -33,7 +34,6 @@ struct LiveController {
                         else { continue }
                         output.yield("event: ticket\ndata: {\"kind\":\"\(event.kind.rawValue)\",\"number\":\"\(event.number)\",\"ticket_id\":\"\(event.ticketId.uuidString)\",\"version\":\(event.version)}\n\n")
                     }
-                    output.finish()  // the bus finished: the server is shutting down
                 }
                 let heartbeat = Task {
                     while !Task.isCancelled {
@@ -42,8 +42,13 @@ struct LiveController {
                     }
                 }
                 defer { feeder.cancel(); heartbeat.cancel() }
-                // Writing fails once the client has gone away, which ends the response and both tasks.
-                for await chunk in chunks { try await writer.write(ByteBuffer(string: chunk)) }
+                // Writing fails once the client has gone away, which ends the response and both tasks; a server
+                // shutting down ends the stream at once rather than waiting for open pages to go away.
+                try await withGracefulShutdownHandler {
+                    for await chunk in chunks { try await writer.write(ByteBuffer(string: chunk)) }
+                } onGracefulShutdown: {
+                    output.finish()
+                }
                 try await writer.finish(nil)
             })
         }

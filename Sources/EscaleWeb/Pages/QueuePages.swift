@@ -22,6 +22,7 @@ struct QueuePages {
         let statuses, priorities, organizations, categories, tiers, assignees, sorts: [Option]
         let previous: String?
         let next: String?
+        let hasPager: Bool
     }
 
     struct RequestsPage {
@@ -32,6 +33,7 @@ struct QueuePages {
         let hasRows: Bool
         let previous: String?
         let next: String?
+        let hasPager: Bool
     }
 
     struct NewRequestPage {
@@ -60,7 +62,6 @@ struct QueuePages {
         let l = PageContext.localizer(request: request, session: s)
         let q = request.uri.queryParameters
         var filter = queue.filter(for: s.actor)
-        if queue == .groups, s.actor.groupIds.isEmpty { filter.groupIds = [UUID()] }  // no group: an empty queue, not all tickets
         let status = q["status"].flatMap { TicketStatus(rawValue: String($0)) }
         if let status { filter.statuses = [status]; filter.openOnly = filter.openOnly && status.isOpen }
         let priority = q["priority"].flatMap { Int(String($0)) }.flatMap(Priority.init(rawValue:))
@@ -96,7 +97,8 @@ struct QueuePages {
             assignees: agents.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == assignee) },
             sorts: TicketSort.allCases.map { Option(value: $0.rawValue, label: l.t("sort_\($0.rawValue)"), selected: $0 == filter.sort) },
             previous: page > 1 ? Self.link(request, page: page - 1) : nil,
-            next: found.count > Self.pageSize && page < Self.maxPage ? Self.link(request, page: page + 1) : nil))
+            next: found.count > Self.pageSize && page < Self.maxPage ? Self.link(request, page: page + 1) : nil,
+            hasPager: page > 1 || found.count > Self.pageSize))
     }
 
     private func requests(_ request: Request, _ context: EscaleContext) async throws -> Response {
@@ -119,7 +121,7 @@ struct QueuePages {
         return views.page("requests", RequestsPage(
             frame: frame, t: frame.t, heading: heading, rows: tickets.map { TicketRow($0, names: names, l: l, showRequester: showRequester) },
             hasRows: !tickets.isEmpty, previous: page > 1 ? Self.link(request, page: page - 1) : nil,
-            next: found.count > Self.pageSize ? Self.link(request, page: page + 1) : nil))
+            next: found.count > Self.pageSize ? Self.link(request, page: page + 1) : nil, hasPager: page > 1 || found.count > Self.pageSize))
     }
 
     private func newRequest(_ request: Request, _ context: EscaleContext, form: Form?, error: String?) async throws -> Response {

@@ -35,11 +35,22 @@ enum TestApp {
         config.adminPassword = adminPassword
         config.logLevel = .error
         config.countQueries = true
+        // Tests run in parallel against one PostgreSQL server: keep each application's pool small.
+        config.databaseConnectionsPerLoop = 1
         var database: PostgresTestDatabase?
         if let base = ProcessInfo.processInfo.environment["ESCALE_TEST_DATABASE_URL"] {
-            database = try await PostgresTestDatabase.create(from: base)
+            // Every application holds a few connections (pool, notification listener): bound how many run at once so
+            // the suite stays under the server's connection limit.
+            await postgresSlots.wait()
+            do {
+                database = try await PostgresTestDatabase.create(from: base)
+            } catch {
+                await postgresSlots.signal()
+                throw error
+            }
             config.databaseURL = database!.url
         }
+        defer { if database != nil { Task { await postgresSlots.signal() } } }
         do {
             var logger = Logger(label: "escale.test")
             logger.logLevel = .error
@@ -53,6 +64,22 @@ enum TestApp {
         }
     }
 }
+
+/// A counting semaphore for async code.
+actor AsyncSemaphore {
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    init(_ count: Int) { available = count }
+    func wait() async {
+        if available > 0 { available -= 1; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+    func signal() {
+        if waiters.isEmpty { available += 1 } else { waiters.removeFirst().resume() }
+    }
+}
+
+let postgresSlots = AsyncSemaphore(24)
 
 /// A throwaway PostgreSQL database per test, created from the CI database URL.
 struct PostgresTestDatabase {
@@ -72,7 +99,12 @@ struct PostgresTestDatabase {
     }
 
     func drop() async throws {
-        _ = try await admin.sql.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").all()
+        do {
+            _ = try await admin.sql.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").all()
+        } catch {
+            await admin.close()  // a pool must be closed before it goes away, or the driver traps
+            throw error
+        }
         await admin.close()
     }
 }
