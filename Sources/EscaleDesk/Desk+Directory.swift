@@ -22,12 +22,8 @@ extension Desk {
 
     /// Organizations the caller may know of (`AccessPolicy.organizationScope`).
     public func listOrganizations(by actor: Actor) async throws -> [OrganizationDTO] {
-        let q = OrganizationModel.query(on: store.database).sort(\.$name)
-        if case let .only(ids) = AccessPolicy.organizationScope(of: actor) {
-            guard !ids.isEmpty else { return [] }
-            q.filter(\.$id ~~ ids)
-        }
-        return try await q.all().map(Self.dto)
+        let scope = AccessPolicy.organizationScope(of: actor)
+        return try await directory().organizations.filter { scope.contains($0.id) }
     }
 
     /// An organization the caller may know of, or not-found (never "forbidden": existence is not disclosed).
@@ -144,14 +140,7 @@ extension Desk {
 
     public func listGroups(by actor: Actor) async throws -> [GroupDTO] {
         try AccessPolicy.require(actor, .readDirectory)
-        let db = store.database
-        let groups = try await GroupModel.query(on: db).sort(\.$tier).sort(\.$name).all()
-        let links = try await GroupOrganizationModel.query(on: db).all()
-        let byGroup = Dictionary(grouping: links, by: \.groupId)
-        return groups.map { g in
-            GroupDTO(id: g.id!, name: g.name, tier: Tier(rawValue: g.tier) ?? .n1, servesAllOrganizations: g.servesAll,
-                     organizationIds: (byGroup[g.id!] ?? []).map(\.organizationId).sorted { $0.uuidString < $1.uuidString }, createdAt: g.createdAt)
-        }
+        return try await directory().groups
     }
 
     // MARK: Users
@@ -246,9 +235,7 @@ extension Desk {
     // MARK: Categories and priority matrix
 
     public func listCategories() async throws -> [CategoryDTO] {
-        try await CategoryModel.query(on: store.database).sort(\.$id).all().map {
-            CategoryDTO(key: $0.id!, domain: CategoryDomain(rawValue: $0.domain) ?? .infrastructure, nameEn: $0.nameEn, nameFr: $0.nameFr)
-        }
+        try await directory().categories
     }
 
     public func createCategory(_ input: CategoryDTO, by actor: Actor, on db: any Database) async throws -> CategoryDTO {

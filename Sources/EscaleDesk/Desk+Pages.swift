@@ -16,13 +16,58 @@ extension Desk {
         public func group(_ id: UUID?) -> String? { id.flatMap { groups[$0] } }
     }
 
-    public func names(users: some Collection<UUID>, organizations: some Collection<UUID>, groups: some Collection<UUID>) async throws -> Names {
+    /// The small, slow-changing part of the directory every page shows (organizations, groups, categories, staff),
+    /// read in four queries and kept like the rest of the directory cache: dropped on any directory change here,
+    /// at most 10 s old for changes made by another instance.
+    public struct DirectorySnapshot: Sendable {
+        public struct Staff: Sendable {
+            public let id: UUID
+            public let name: String
+            public let groupIds: Set<UUID>
+        }
+        public let organizations: [OrganizationDTO]
+        public let groups: [GroupDTO]
+        public let categories: [CategoryDTO]
+        /// Active agents, supervisors and administrators, by name.
+        public let staff: [Staff]
+    }
+
+    public func directory() async throws -> DirectorySnapshot {
+        if let cached = cache.snapshot() { return cached }
         let db = store.database
+        let orgs = try await OrganizationModel.query(on: db).sort(\.$name).all().map(Self.dto)
+        let groups = try await GroupModel.query(on: db).sort(\.$tier).sort(\.$name).all()
+        let links = try await GroupOrganizationModel.query(on: db).all()
+        let byGroup = Dictionary(grouping: links, by: \.groupId)
+        let categories = try await CategoryModel.query(on: db).sort(\.$id).all().map {
+            CategoryDTO(key: $0.id!, domain: CategoryDomain(rawValue: $0.domain) ?? .infrastructure, nameEn: $0.nameEn, nameFr: $0.nameFr)
+        }
+        let staffRoles = [Role.agent, .supervisor, .admin].map(\.rawValue)
+        let staff = try await UserModel.query(on: db).filter(\.$active == true).filter(\.$role ~~ staffRoles).sort(\.$name).all()
+        let members = try await GroupMemberModel.query(on: db).all()
+        let groupsOf = Dictionary(grouping: members, by: \.userId).mapValues { Set($0.map(\.groupId)) }
+        let snapshot = DirectorySnapshot(
+            organizations: orgs,
+            groups: groups.map { g in
+                GroupDTO(id: g.id!, name: g.name, tier: Tier(rawValue: g.tier) ?? .n1, servesAllOrganizations: g.servesAll,
+                         organizationIds: (byGroup[g.id!] ?? []).map(\.organizationId).sorted { $0.uuidString < $1.uuidString }, createdAt: g.createdAt)
+            },
+            categories: categories,
+            staff: staff.map { .init(id: $0.id!, name: $0.name, groupIds: groupsOf[$0.id!] ?? []) })
+        cache.setSnapshot(snapshot)
+        return snapshot
+    }
+
+    public func names(users: some Collection<UUID>, organizations: some Collection<UUID>, groups: some Collection<UUID>) async throws -> Names {
+        let directory = try await directory()
         var names = Names()
-        let u = Array(Set(users)), o = Array(Set(organizations)), g = Array(Set(groups))
-        if !u.isEmpty { for m in try await UserModel.query(on: db).filter(\.$id ~~ u).field(\.$id).field(\.$name).all() { names.users[m.id!] = m.name } }
-        if !o.isEmpty { for m in try await OrganizationModel.query(on: db).filter(\.$id ~~ o).all() { names.organizations[m.id!] = m.name } }
-        if !g.isEmpty { for m in try await GroupModel.query(on: db).filter(\.$id ~~ g).all() { names.groups[m.id!] = m.name } }
+        for o in directory.organizations { names.organizations[o.id] = o.name }
+        for g in directory.groups { names.groups[g.id] = g.name }
+        for s in directory.staff { names.users[s.id] = s.name }
+        let missing = Array(Set(users).filter { names.users[$0] == nil })
+        if !missing.isEmpty {
+            for m in try await UserModel.query(on: store.database).filter(\.$id ~~ missing).field(\.$id).field(\.$name).all() { names.users[m.id!] = m.name }
+        }
         return names
     }
 
@@ -40,13 +85,6 @@ extension Desk {
 
     /// Staff who may be assigned a ticket of this group (or every active staff member if it has none).
     public func assignableAgents(group: UUID?) async throws -> [(id: UUID, name: String)] {
-        let db = store.database
-        let q = UserModel.query(on: db).filter(\.$active == true).filter(\.$role ~~ [Role.agent.rawValue, Role.supervisor.rawValue, Role.admin.rawValue])
-        if let group {
-            let members = try await GroupMemberModel.query(on: db).filter(\.$groupId == group).all().map(\.userId)
-            guard !members.isEmpty else { return [] }
-            q.filter(\.$id ~~ members)
-        }
-        return try await q.sort(\.$name).all().map { ($0.id!, $0.name) }
+        try await directory().staff.filter { s in group.map { s.groupIds.contains($0) } ?? true }.map { ($0.id, $0.name) }
     }
 }

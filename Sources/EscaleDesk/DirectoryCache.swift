@@ -17,6 +17,7 @@ final class DirectoryCache: Sendable {
         var sessions: [String: (Desk.WebSession, ContinuousClock.Instant)] = [:]
         var contracts: [UUID: (Contract?, ContinuousClock.Instant)] = [:]
         var matrix: (PriorityMatrix, ContinuousClock.Instant)?
+        var snapshot: (Desk.DirectorySnapshot, ContinuousClock.Instant)?
         var organizations: Set<UUID> = []
     }
 
@@ -59,6 +60,14 @@ final class DirectoryCache: Sendable {
         state.withLock { $0.contracts[organization] = (contract, .now) }
     }
 
+    func snapshot() -> Desk.DirectorySnapshot? {
+        state.withLock { s in s.snapshot.flatMap { fresh($0.1) ? $0.0 : nil } }
+    }
+
+    func setSnapshot(_ snapshot: Desk.DirectorySnapshot) {
+        state.withLock { $0.snapshot = (snapshot, .now) }
+    }
+
     func matrix() -> PriorityMatrix? {
         state.withLock { s in s.matrix.flatMap { fresh($0.1) ? $0.0 : nil } }
     }
@@ -78,6 +87,7 @@ final class DirectoryCache: Sendable {
             s.sessions.removeAll()
             s.contracts.removeAll()
             s.matrix = nil
+            s.snapshot = nil
         }
     }
 }

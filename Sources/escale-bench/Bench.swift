@@ -84,10 +84,21 @@ struct Bench: AsyncParsableCommand {
             return .init("/api/v1/tickets/\(open[(w * 7_753 + i * 13) % open.count])/comments", method: .post, headers: auth, body: ByteBuffer(bytes: try! Wire.encoder().encode(body)))
         }
 
+        // Web pages, as a signed-in agent's browser asks for them: the queues, and a ticket with a 200-entry timeline.
+        let cookie = try await webSession(fixture.agentEmail)
+        let page: HTTPFields = [.cookie: cookie, .acceptLanguage: "fr"]
+        let longTicket = try await ticketWithLongTimeline(open[0], entries: 200, token: agent)
+        @Sendable func queuePage(_ w: Int, _ i: Int) -> TestClient.Request { .init("/queues/open", method: .get, headers: page) }
+        @Sendable func groupQueuePage(_ w: Int, _ i: Int) -> TestClient.Request { .init("/queues/groups?sort=priority", method: .get, headers: page) }
+        @Sendable func ticketPage(_ w: Int, _ i: Int) -> TestClient.Request { .init("/tickets/\(longTicket)", method: .get, headers: page) }
+
         let scenarios: [(String, Int, HTTPResponse.Status, LoadRunner.MakeRequest)] = [
             ("create ticket", concurrency, .created, createRequest), ("get ticket", readConcurrency, .ok, getRequest),
             ("list group queue (first page)", readConcurrency, .ok, listRequest), ("search one word", readConcurrency, .ok, searchRequest),
             ("add comment", concurrency, .created, commentRequest),
+            ("page: all open tickets queue", readConcurrency, .ok, queuePage),
+            ("page: my groups' queue by priority", readConcurrency, .ok, groupQueuePage),
+            ("page: ticket with 200 timeline entries", readConcurrency, .ok, ticketPage),
         ]
         var results: [LoadRunner.Result] = []
         for (name, clients, status, make) in scenarios {
@@ -97,6 +108,7 @@ struct Bench: AsyncParsableCommand {
             print(String(format: "%@: %.0f req/s, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, %d errors", r.name, r.throughput, r.percentile(0.5), r.percentile(0.95), r.percentile(0.99), r.errors))
         }
         let rss = peakRSS(pid: process.processIdentifier)
+        let weight = try await pageWeight("/tickets/\(longTicket)", cookie: cookie)
         print("")
         print("### \(backend), \(fixture.tickets) tickets, \(requests) requests per scenario")
         print("seeding: \(String(format: "%.1f", fixture.seedSeconds)) s (\(Int(Double(fixture.tickets) / max(fixture.seedSeconds, 0.001))) tickets/s)")
@@ -108,6 +120,7 @@ struct Bench: AsyncParsableCommand {
         }
         print("")
         print("server peak RSS: \(rss.map { "\($0 / 1024) MB" } ?? "unknown")")
+        print("ticket page weight (200 entries): HTML \(weight.html / 1024) KB + CSS \(weight.css / 1024) KB + JS \(weight.js / 1024) KB = \((weight.html + weight.css + weight.js) / 1024) KB uncompressed")
         if results.contains(where: { $0.errors > 0 }) { throw ExitCode(1) }
     }
 
@@ -237,6 +250,54 @@ struct Bench: AsyncParsableCommand {
         try await client.shutdown()
         guard r.status == .created, let b = r.body else { throw ValidationError("login \(email) failed: \(r.status)") }
         return try Wire.decoder().decode(TokenResponse.self, from: Data(b.readableBytesView)).token
+    }
+
+    /// Signs in through the sign-in form, as a browser does, and returns the session cookie.
+    func webSession(_ email: String) async throws -> String {
+        let client = TestClient(host: "127.0.0.1", port: port)
+        client.connect()
+        defer { Task { try? await client.shutdown() } }
+        let form = try await client.get("/login")
+        let html = form.body.map { String(buffer: $0) } ?? ""
+        guard let csrfCookie = form.headers[values: .setCookie].first(where: { $0.hasPrefix("escale_login_csrf=") })?.split(separator: ";").first,
+              let r = html.range(of: "name=\"_csrf\" value=\"") else { throw ValidationError("no sign-in form") }
+        let token = html[r.upperBound...].prefix { $0 != "\"" }
+        let body = "_csrf=\(token)&email=\(email.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&password=\(Fixture.password)&next="
+        let signedIn = try await client.post("/login", headers: [.contentType: "application/x-www-form-urlencoded", .cookie: String(csrfCookie)], body: ByteBuffer(string: body))
+        guard let session = signedIn.headers[values: .setCookie].first(where: { $0.hasPrefix("escale_session=") })?.split(separator: ";").first else {
+            throw ValidationError("web sign-in of \(email) failed: \(signedIn.status)")
+        }
+        return String(session)
+    }
+
+    /// Gives a ticket replies and notes until its timeline has `entries` entries; returns its number.
+    func ticketWithLongTimeline(_ id: UUID, entries: Int, token: String) async throws -> Int {
+        let client = TestClient(host: "127.0.0.1", port: port)
+        client.connect()
+        defer { Task { try? await client.shutdown() } }
+        let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+        let timeline = try await client.get("/api/v1/tickets/\(id)/timeline", headers: auth)
+        let have = (try? JSONSerialization.jsonObject(with: Data(timeline.body!.readableBytesView)) as? [String: Any])?["items"] as? [Any]
+        for i in (have?.count ?? 0)..<entries {
+            let body = CommentInput(body: "Message \(i) : **diagnostic** en cours, voir [la procédure](https://intranet.example/proc/\(i)).\n\n- étape 1\n- étape 2", isPublic: i % 3 != 0)
+            let r = try await client.post("/api/v1/tickets/\(id)/comments", headers: auth, body: ByteBuffer(bytes: try Wire.encoder().encode(body)))
+            guard r.status == .created else { throw ValidationError("comment on \(id): \(r.status) \(r.body.map { String(buffer: $0) } ?? "")") }
+        }
+        let ticket = try await client.get("/api/v1/tickets/\(id)", headers: auth)
+        let number = (try JSONSerialization.jsonObject(with: Data(ticket.body!.readableBytesView)) as? [String: Any])?["number"] as? String ?? ""
+        guard let seq = Int(number.drop { !$0.isNumber }) else { throw ValidationError("no ticket number for \(id)") }
+        return seq
+    }
+
+    /// Bytes a browser downloads to show a page: the HTML, the stylesheet and the script.
+    func pageWeight(_ path: String, cookie: String) async throws -> (html: Int, css: Int, js: Int) {
+        let client = TestClient(host: "127.0.0.1", port: port)
+        client.connect()
+        defer { Task { try? await client.shutdown() } }
+        let html = try await client.get(path, headers: [.cookie: cookie]).body?.readableBytes ?? 0
+        let css = try await client.get("/static/app.css").body?.readableBytes ?? 0
+        let js = try await client.get("/static/app.js").body?.readableBytes ?? 0
+        return (html, css, js)
     }
 
     /// Peak resident set size of a process, in KiB (Linux).

@@ -11,7 +11,7 @@ struct SafeMarkdownTests {
         #expect(html.contains("<strong>équipe</strong>"))
         #expect(html.contains("<li>un</li>"))
         #expect(html.contains("<code>code</code>"))
-        #expect(html.contains("<a href=\"https://example.com/a?b=c\" rel=\"nofollow noopener noreferrer\">doc</a>"))
+        #expect(html.contains("<a href=\"https://example.com/a?b=c\" rel=\"nofollow\">doc</a>"))
     }
 
     @Test("raw HTML, inline or in blocks, is shown as text", arguments: [

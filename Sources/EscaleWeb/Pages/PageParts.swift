@@ -3,6 +3,7 @@ import EscaleCore
 import EscaleDesk
 import EscaleStore
 import Foundation
+import Mustache
 
 /// Pieces several pages share: options of a select, a ticket as a row or a header, a timeline entry.
 struct Option {
@@ -109,7 +110,8 @@ struct TimelineEntry {
     let isInternal: Bool
     let at: String
     let atISO: String
-    let bodyHTML: String?
+    /// Markdown, rendered only when the template asks (`bodyHTML`): a cached fragment needs none.
+    let body: String?
     let reason: String?
     let attachments: [File]
     let hasAttachments: Bool
@@ -119,7 +121,7 @@ struct TimelineEntry {
         actor = names.user(e.actorId) ?? l.t("event_system")
         isInternal = !e.isPublic
         at = l.dateTime(e.createdAt); atISO = l.iso(e.createdAt)
-        bodyHTML = e.body.map(SafeMarkdown.html)
+        body = e.body
         reason = e.reason
         attachments = e.attachments.map { File(id: $0.id.uuidString, filename: $0.filename, size: Self.size($0.size)) }
         hasAttachments = !attachments.isEmpty
@@ -183,5 +185,60 @@ extension Localizer {
     func categoryOptions(_ categories: [CategoryDTO], selected: String?) -> [Option] {
         categories.map { Option(value: $0.key, label: lang == "fr" ? $0.nameFr : $0.nameEn, selected: $0.key == selected) }
             .sorted { $0.label.localizedCompare($1.label) == .orderedAscending }
+    }
+}
+
+// Rows are rendered by the hundred: they answer template lookups directly instead of through `Mirror`, which
+// reflects every property on every lookup.
+extension TicketRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "seq": seq
+        case "number": number
+        case "subject": subject
+        case "status": status
+        case "statusKey": statusKey
+        case "priority": priority
+        case "priorityValue": priorityValue
+        case "tier": tier
+        case "organization": organization
+        case "assignee": assignee
+        case "requester": requester
+        case "updated": updated
+        case "updatedISO": updatedISO
+        case "outOfScope": outOfScope
+        default: nil
+        }
+    }
+}
+
+extension TimelineEntry: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "kind": kind
+        case "actor": actor
+        case "summary": summary
+        case "isInternal": isInternal
+        case "at": at
+        case "atISO": atISO
+        case "body": body
+        case "bodyHTML": body.map(SafeMarkdown.html)
+        case "reason": reason
+        case "attachments": attachments
+        case "hasAttachments": hasAttachments
+        default: nil
+        }
+    }
+}
+
+extension Option: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": value
+        case "label": label
+        case "selected": selected
+        default: nil
+        }
     }
 }

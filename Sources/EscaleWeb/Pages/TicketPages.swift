@@ -19,7 +19,7 @@ struct TicketPages {
         let frame: Frame
         let t: [String: String]
         let ticket: TicketHeader
-        let entries: [TimelineEntry]
+        let entries: [TimelineRenderer.Rendered]
         let conflict: String?
         let error: String?
         let draft: Draft
@@ -31,7 +31,7 @@ struct TicketPages {
         let frame: Frame
         let t: [String: String]
         let ticket: TicketHeader
-        let entries: [TimelineEntry]
+        let entries: [TimelineRenderer.Rendered]
         let conflict: String?
         let error: String?
         let draft: Draft
@@ -66,7 +66,7 @@ struct TicketPages {
         let names = try await TimelineEntry.names(for: events, ticket: ticket, desk: desk)
         let categories = try await desk.listCategories()
         let header = TicketHeader(ticket, names: names, categories: categories, l: l)
-        let entries = events.map { TimelineEntry($0, names: names, l: l) }
+        let entries = TimelineRenderer(views: views).render(events.map { TimelineEntry($0, names: names, l: l) }, l)
         let live = "/live?ticket=\(ticket.id.uuidString)"
         let status: HTTPResponse.Status = conflict != nil ? .conflict : error != nil ? .unprocessableContent : .ok
         if !s.actor.role.isStaff {

@@ -37,16 +37,24 @@ public struct Catalogue: Sendable {
     }
 }
 
-/// Strings and formats for one reader: their language and time zone.
-public struct Localizer: Sendable {
+/// Strings and formats for one reader: their language and time zone. Made once per request: its date formatter is
+/// built once and reused for every date of the page (building one per date cost more than the rest of the page).
+public struct Localizer: @unchecked Sendable {
     public let lang: String
     public let timeZone: TimeZone
     public let strings: [String: String]
+    private let formatter: DateFormatter
 
     public init(lang: String, timeZone: TimeZone = TimeZone(identifier: "Europe/Paris")!) {
         self.lang = Catalogue.languages.contains(lang) ? lang : "fr"
         self.timeZone = timeZone
         self.strings = Catalogue.shared.table(self.lang)
+        let f = DateFormatter()
+        f.locale = Locale(identifier: self.lang == "fr" ? "fr_FR" : "en_GB")
+        f.timeZone = timeZone
+        f.dateStyle = .medium
+        f.timeStyle = .short
+        formatter = f
     }
 
     public func t(_ key: String) -> String { strings[key] ?? "⟦\(key)⟧" }
@@ -58,16 +66,21 @@ public struct Localizer: Sendable {
         return s
     }
 
-    private var locale: Locale { Locale(identifier: lang == "fr" ? "fr_FR" : "en_GB") }
-
-    /// "1 déc. 2026, 09:05" / "1 Dec 2026, 09:05", in the reader's time zone.
+    /// "1 déc. 2026 à 09:05" / "1 Dec 2026, 09:05", in the reader's time zone.
     public func dateTime(_ date: Date) -> String {
-        date.formatted(Date.FormatStyle(date: .abbreviated, time: .shortened, locale: locale, timeZone: timeZone))
+        formatter.string(from: date)
     }
 
-    /// Machine-readable form for `<time datetime>`.
+    /// Machine-readable UTC form for `<time datetime>`: `2026-12-01T08:00:00Z`.
     public func iso(_ date: Date) -> String {
-        date.formatted(.iso8601)
+        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        func pad(_ v: Int32, _ width: Int = 2) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1))-\(pad(tm.tm_mday))T\(pad(tm.tm_hour)):\(pad(tm.tm_min)):\(pad(tm.tm_sec))Z"
     }
 
     /// The value of a `datetime-local` input in the reader's time zone.

@@ -69,12 +69,16 @@ enum PageContext {
     static func frame(_ l: Localizer, session: Desk.WebSession, desk: Desk, title: String, request: Request, current: Queue? = nil, live: String? = nil) async throws -> Frame {
         var nav: [Frame.NavItem] = []
         if session.actor.role.isStaff {
-            for q in Queue.allCases {
-                var count: String?
-                if q != .recent {
-                    let n = try await desk.countTickets(q.filter(for: session.actor), by: session.actor, cap: Queue.countCap)
-                    count = n >= Queue.countCap ? "\(Queue.countCap - 1)+" : String(n)
+            // The counts are independent reads: run them side by side on the pool's connections.
+            let counted = Queue.allCases.filter { $0 != .recent }
+            let counts = try await withThrowingTaskGroup(of: (Queue, Int).self) { group in
+                for q in counted {
+                    group.addTask { (q, try await desk.countTickets(q.filter(for: session.actor), by: session.actor, cap: Queue.countCap)) }
                 }
+                return try await group.reduce(into: [Queue: Int]()) { $0[$1.0] = $1.1 }
+            }
+            for q in Queue.allCases {
+                let count = counts[q].map { $0 >= Queue.countCap ? "\(Queue.countCap - 1)+" : String($0) }
                 nav.append(.init(label: l.t("queue_\(q.rawValue)"), href: "/queues/\(q.rawValue)", count: count, current: q == current, id: "nav-\(q.rawValue)"))
             }
         }

@@ -5,19 +5,21 @@ import Ink
 /// keep only http(s), mailto and site-relative targets, and images are shown as their source text (pages never
 /// load third-party content; the CSP would block it anyway).
 public enum SafeMarkdown {
-    private static func parser() -> MarkdownParser {
+    /// Parsing never mutates the parser (each call reads with its own `Reader`), and the modifiers are pure functions.
+    nonisolated(unsafe) private static let parser: MarkdownParser = {
         var p = MarkdownParser()
         p.addModifier(Modifier(target: .html) { escape(String($0.markdown)) })
         p.addModifier(Modifier(target: .images) { escape(String($0.markdown)) })
         p.addModifier(Modifier(target: .links) { input in safeLink(input.html) ?? escape(String(input.markdown)) })
         p.addModifier(Modifier(target: .codeBlocks) { input in safeCodeBlock(input.html, markdown: input.markdown) })
         return p
-    }
+    }()
 
     /// Sanitised HTML, safe to insert into a page.
     public static func html(_ markdown: String) -> String {
-        parser().html(from: markdown)
+        parser.html(from: markdown)
     }
+
 
     public static func escape(_ s: String) -> String {
         var out = ""
@@ -44,7 +46,7 @@ public enum SafeMarkdown {
         guard let quote = rest.firstIndex(of: "\"") else { return nil }
         let url = rest[..<quote]
         guard rest[quote...].hasPrefix("\">"), isSafeURL(url) else { return nil }
-        return "<a href=\"\(url)\" rel=\"nofollow noopener noreferrer\"" + rest[rest.index(after: quote)...]
+        return "<a href=\"\(url)\" rel=\"nofollow\"" + rest[rest.index(after: quote)...]
     }
 
     static func isSafeURL(_ url: Substring) -> Bool {

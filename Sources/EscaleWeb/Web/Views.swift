@@ -19,6 +19,9 @@ public struct Views: Sendable {
     static let pagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
     public func render(_ template: String, _ model: Any) -> String {
+        #if DEBUG
+        Self.checkLookups(model)
+        #endif
         guard let html = library.render(model, withTemplate: template) else {
             preconditionFailure("no template named \(template)")
         }
@@ -41,3 +44,28 @@ public struct Views: Sendable {
         Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     }
 }
+
+#if DEBUG
+extension Views {
+    /// Models that answer lookups themselves (`MustacheParent`) must answer for every property they have, or a field
+    /// added later would render blank without a word. Checked on every render in debug builds, so the page tests
+    /// cover every model they render.
+    static func checkLookups(_ value: Any, depth: Int = 0) {
+        guard depth < 6 else { return }
+        let mirror = Mirror(reflecting: value)
+        if let parent = value as? MustacheParent, !(value is [String: Any]), !(value is [String: String]) {
+            for child in mirror.children {
+                guard let label = child.label else { continue }
+                let present = Mirror(reflecting: child.value).displayStyle != .optional || Mirror(reflecting: child.value).children.first != nil
+                if present, parent.child(named: label) == nil {
+                    preconditionFailure("\(type(of: value)).child(named:) does not answer '\(label)'")
+                }
+            }
+        }
+        guard mirror.displayStyle == .struct || mirror.displayStyle == .collection || mirror.displayStyle == .optional else { return }
+        for child in mirror.children where !(child.value is [String: String]) {
+            checkLookups(child.value, depth: depth + 1)
+        }
+    }
+}
+#endif
