@@ -94,7 +94,11 @@ public enum TicketRepository {
             for column in leadingOrder(filter) { q = q.orderBy(column, .descending) }
             q = q.orderBy("seq", .descending)
         case .oldest: q = q.orderBy("seq", .ascending)
-        case .priority: q = q.orderBy("priority", .ascending).orderBy("seq", .descending)
+        case .priority:
+            // Lead with a column the filter fixes, as above, so PostgreSQL sees the partial index yields the order.
+            if filter.openOnly, filter.groupId != nil { q = q.orderBy("group_id", .ascending) }
+            if filter.openOnly, filter.tier != nil { q = q.orderBy("tier", .ascending) }
+            q = q.orderBy("priority", .ascending).orderBy("seq", .descending)
         case .updated: q = q.orderBy("updated_at", .descending).orderBy("seq", .descending)
         }
         q = q.limit(filter.limit)
@@ -114,10 +118,14 @@ public enum TicketRepository {
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 
+    /// How "open tickets only" is written everywhere, so that the partial indexes match it.
+    static let openPredicate = "open = TRUE"
+
     static func apply(_ filter: TicketFilter, to query: SQLSelectBuilder) -> SQLSelectBuilder {
         var q = query
         if let s = filter.statuses, !s.isEmpty { q = q.where(SQLColumn("status"), .in, SQLBind.group(s.map(\.rawValue))) }
-        if filter.openOnly { q = q.where("open", .equal, SQLBind(true)) }
+        // A literal, not a parameter: the partial queue indexes (M006) are usable only for this exact term.
+        if filter.openOnly { q = q.where(SQLRaw(openPredicate)) }
         if let p = filter.priority { q = q.where("priority", .equal, SQLBind(p.rawValue)) }
         if let g = filter.groupId { q = q.where("group_id", .equal, SQLBind(g)) }
         if let a = filter.assigneeId { q = q.where("assignee_id", .equal, SQLBind(a)) }

@@ -278,7 +278,7 @@ struct Bench: AsyncParsableCommand {
         let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
         let timeline = try await client.get("/api/v1/tickets/\(id)/timeline", headers: auth)
         let have = (try? JSONSerialization.jsonObject(with: Data(timeline.body!.readableBytesView)) as? [String: Any])?["items"] as? [Any]
-        for i in (have?.count ?? 0)..<entries {
+        for i in min(have?.count ?? 0, entries)..<entries {
             let body = CommentInput(body: "Message \(i) : **diagnostic** en cours, voir [la procédure](https://intranet.example/proc/\(i)).\n\n- étape 1\n- étape 2", isPublic: i % 3 != 0)
             let r = try await client.post("/api/v1/tickets/\(id)/comments", headers: auth, body: ByteBuffer(bytes: try Wire.encoder().encode(body)))
             guard r.status == .created else { throw ValidationError("comment on \(id): \(r.status) \(r.body.map { String(buffer: $0) } ?? "")") }

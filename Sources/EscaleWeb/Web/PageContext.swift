@@ -37,7 +37,10 @@ enum Queue: String, CaseIterable {
         var f = TicketFilter()
         switch self {
         case .mine: f.assigneeId = actor.userId; f.openOnly = true
-        case .groups: f.groupIds = actor.groupIds.sorted { $0.uuidString < $1.uuidString }; f.openOnly = true
+        case .groups:
+            // One group (the usual case) as an equality, which the queue indexes serve in order.
+            if actor.groupIds.count == 1 { f.groupId = actor.groupIds.first } else { f.groupIds = actor.groupIds.sorted { $0.uuidString < $1.uuidString } }
+            f.openOnly = true
         case .n1, .n2, .n3:
             f.tier = self == .n1 ? .n1 : self == .n2 ? .n2 : .n3
             f.openOnly = true; f.unassigned = true
