@@ -13,6 +13,10 @@ public struct Day: Codable, Sendable, Hashable, Comparable, CustomStringConverti
         year = y; month = m; day = d
     }
 
+    init(unchecked year: Int, _ month: Int, _ day: Int) {
+        self.year = year; self.month = month; self.day = day
+    }
+
     /// The UTC day of an instant.
     public init(_ date: Date) {
         var cal = Calendar(identifier: .gregorian)

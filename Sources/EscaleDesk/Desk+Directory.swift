@@ -68,6 +68,9 @@ extension Desk {
         default:
             throw DomainError.invalid(field: "perimeter", "must be one of hardware, infrastructure, categories")
         }
+        if let c = input.calendarId, try await !calendarExists(c, on: db) {
+            throw DomainError.invalid(field: "calendar_id", "unknown calendar")
+        }
         let contract = try Contract(
             id: id, organizationId: organizationId, perimeter: perimeter, validFrom: input.validFrom,
             validUntil: input.validUntil, calendarId: input.calendarId, slaPolicyId: input.slaPolicyId,

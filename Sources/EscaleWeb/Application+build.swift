@@ -77,6 +77,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false) async throws -> Router<
     AuthController(desk: desk).register(on: authenticated)
     DirectoryController(desk: desk, runner: runner).register(on: authenticated)
     TicketController(desk: desk, runner: runner).register(on: authenticated)
+    CalendarController(desk: desk, runner: runner).register(on: authenticated)
 
     // The web interface: session cookie instead of bearer token, HTML error pages.
     let views = try await Views.load()

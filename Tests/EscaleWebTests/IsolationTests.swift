@@ -20,6 +20,7 @@ struct IsolationTests {
             let attachment = try upload.json(AttachmentDTO.self)
             let aliceTokens = try await api.get("/api/v1/auth/tokens", token: w.aliceToken).json(Page<TokenInfo>.self).items
             let before = try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).json(TicketDTO.self)
+            let calendar = try await api.create("/api/v1/calendars", token: w.admin, CalendarAPITests.office, as: CalendarDTO.self)
 
             let doc = try JSONSerialization.jsonObject(with: Data(try await api.get("/api/v1/openapi.json", token: nil).body.readableBytesView)) as! [String: Any]
             let paths = doc["paths"] as! [String: [String: Any]]
@@ -38,6 +39,7 @@ struct IsolationTests {
                         let realId: UUID = path.hasPrefix("/api/v1/tickets/") ? t.id
                             : path.hasPrefix("/api/v1/attachments/") ? attachment.id
                             : path.hasPrefix("/api/v1/organizations/") ? w.acme.id
+                            : path.hasPrefix("/api/v1/calendars/") ? calendar.id
                             : aliceTokens[0].id
                         let real = try await api.send(m, path.replacingOccurrences(of: "{id}", with: realId.uuidString), token: w.eveToken, headers: headers, raw: body)
                         let missing = try await api.send(m, path.replacingOccurrences(of: "{id}", with: UUID().uuidString), token: w.eveToken, headers: headers, raw: body)
@@ -88,6 +90,7 @@ struct IsolationTests {
         case (.post, "/api/v1/users"): return json(UserInput(email: "x@evil.example", name: "X", role: .admin, password: "0123456789ab"))
         case (.post, "/api/v1/categories"): return json(CategoryDTO(key: "evil", domain: .hardware, nameEn: "Evil", nameFr: "Mal"))
         case (.put, "/api/v1/priority-matrix"): return json(PriorityMatrix.itil)
+        case (.post, "/api/v1/calendars"): return json(CalendarAPITests.office)
         case (.post, _), (.patch, _), (.put, _): return json([String: String]())
         default: return nil
         }

@@ -93,7 +93,10 @@ struct WireFormatTests {
             Self.check(summary, against: "WorkSummary", in: schemas)
             let list = try await api.get("/api/v1/tickets?limit=1", token: w.agent1Token).object
             Self.check(list, against: "TicketList", in: schemas)
-            for (uri, schema) in [("/api/v1/organizations", "OrganizationDTO"), ("/api/v1/users", "UserDTO"), ("/api/v1/groups", "GroupDTO"),
+            let calendar = try await api.create("/api/v1/calendars", token: w.admin, CalendarAPITests.office, as: CalendarDTO.self)
+            Self.check(try await api.get("/api/v1/calendars/\(calendar.id)/due?start=2026-12-01T08:00:00Z&minutes=60", token: w.admin).object, against: "DueAt", in: schemas)
+            Self.check(try await api.get("/api/v1/calendars/\(calendar.id)/business-minutes?from=2026-12-01T08:00:00Z&to=2026-12-02T08:00:00Z", token: w.admin).object, against: "BusinessMinutes", in: schemas)
+            for (uri, schema) in [("/api/v1/calendars", "CalendarDTO"), ("/api/v1/organizations", "OrganizationDTO"), ("/api/v1/users", "UserDTO"), ("/api/v1/groups", "GroupDTO"),
                                   ("/api/v1/organizations/\(w.acme.id)/contracts", "ContractDTO"), ("/api/v1/auth/tokens", "TokenInfo"),
                                   ("/api/v1/categories", "CategoryDTO")] {
                 let items = try await api.get(uri, token: w.admin).object["items"] as! [[String: Any]]

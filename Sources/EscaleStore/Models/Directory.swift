@@ -106,6 +106,17 @@ public final class WebSessionModel: Model, @unchecked Sendable {
     public init() {}
 }
 
+/// A business calendar; `definition` is the JSON of its hours and holidays (`CalendarDefinition` in EscaleAPI).
+public final class CalendarModel: Model, @unchecked Sendable {
+    public static let schema = "calendars"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "name") public var name: String
+    @Field(key: "time_zone") public var timeZone: String
+    @Field(key: "definition") public var definition: String
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
 public final class CategoryModel: Model, @unchecked Sendable {
     public static let schema = "categories"
     @ID(custom: "key", generatedBy: .user) public var id: String?

@@ -1,0 +1,43 @@
+import EscaleAPI
+import EscaleCore
+import EscaleDesk
+import Hummingbird
+
+/// Business calendars, and the previews administrators use to check them.
+struct CalendarController {
+    let desk: Desk
+    let runner: CommandRunner
+
+    func register(on api: RouterGroup<EscaleContext>) {
+        api.get("calendars") { _, context in
+            try JSONBody.response(Page(items: try await desk.listCalendars(by: try context.requireActor())))
+        }
+        api.post("calendars") { request, context in
+            let input = try await JSONBody.decode(CalendarInput.self, from: request)
+            return try await runner.run(request, context: context, bodyFingerprint: input.fingerprint) { db, actor in
+                let calendar = try await desk.createCalendar(input.value, by: actor, on: db)
+                return try CommandRunner.output(calendar, location: "/api/v1/calendars/\(calendar.id.uuidString)")
+            }
+        }
+        api.get("calendars/:id") { _, context in
+            try JSONBody.response(try await desk.calendar(try context.uuid("id", "calendar"), by: try context.requireActor()).0)
+        }
+        api.get("calendars/:id/due") { request, context in
+            let id = try context.uuid("id", "calendar")
+            // Who may ask, and whether the calendar exists, come before what is asked.
+            _ = try await desk.calendar(id, by: try context.requireActor())
+            let q = Query(request)
+            guard let start = try q.date("start") else { throw APIError.invalidField("start", "give the start instant (ISO 8601)") }
+            guard let minutes = try q.int("minutes", in: 0...5_256_000) else { throw APIError.invalidField("minutes", "give a number of business minutes") }
+            return try JSONBody.response(DueAt(dueAt: try await desk.calendarDue(id, start: start, minutes: minutes, by: try context.requireActor())))
+        }
+        api.get("calendars/:id/business-minutes") { request, context in
+            let id = try context.uuid("id", "calendar")
+            _ = try await desk.calendar(id, by: try context.requireActor())
+            let q = Query(request)
+            guard let from = try q.date("from") else { throw APIError.invalidField("from", "give the first instant (ISO 8601)") }
+            guard let to = try q.date("to") else { throw APIError.invalidField("to", "give the last instant (ISO 8601)") }
+            return try JSONBody.response(BusinessMinutes(minutes: try await desk.calendarMinutes(id, from: from, to: to, by: try context.requireActor())))
+        }
+    }
+}
