@@ -183,8 +183,14 @@ public struct BusinessCalendar: Sendable, Equatable {
     /// The instant `minutes` business minutes after `start`; nil if the calendar has no opening for years.
     public func adding(minutes: Int, to start: Date) -> Date? {
         precondition(minutes >= 0, "business time only moves forward")
-        if minutes == 0 { return start }
-        var remaining = TimeInterval(minutes) * 60
+        return adding(seconds: TimeInterval(minutes) * 60, to: start)
+    }
+
+    /// The instant `seconds` business seconds after `start`.
+    public func adding(seconds: TimeInterval, to start: Date) -> Date? {
+        precondition(seconds >= 0, "business time only moves forward")
+        if seconds == 0 { return start }
+        var remaining = seconds
         var day = self.day(of: start).adding(days: -1)
         for _ in 0..<Self.horizonDays {
             for i in openIntervals(on: day) where i.end > start {
