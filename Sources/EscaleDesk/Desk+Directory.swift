@@ -71,6 +71,9 @@ extension Desk {
         if let c = input.calendarId, try await !calendarExists(c, on: db) {
             throw DomainError.invalid(field: "calendar_id", "unknown calendar")
         }
+        if let p = input.slaPolicyId, try await !slaPolicyExists(p, on: db) {
+            throw DomainError.invalid(field: "sla_policy_id", "unknown SLA policy")
+        }
         let contract = try Contract(
             id: id, organizationId: organizationId, perimeter: perimeter, validFrom: input.validFrom,
             validUntil: input.validUntil, calendarId: input.calendarId, slaPolicyId: input.slaPolicyId,

@@ -71,4 +71,42 @@ struct CalendarAPITests {
             #expect(try await api.get("/api/v1/calendars/\(closed.id)/due?start=2026-12-01T08:00:00Z&minutes=5", token: w.admin).status == .unprocessableContent)
         }
     }
+
+    static func policy(calendar: UUID, name: String = "Standard") -> SLAPolicyInput {
+        SLAPolicyInput(name: name, calendarId: calendar, targets: (1...5).map {
+            SLATargetInput(priority: $0, firstResponseMinutes: $0 == 1 ? 15 : 60, nextUpdateMinutes: $0 <= 2 ? 120 : nil, resolutionMinutes: $0 == 1 ? 240 : 480 * $0)
+        })
+    }
+
+    @Test("SLA policies: created on a calendar, read by staff, referenced by contracts; incomplete ones refused")
+    func slaPolicies() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let calendar = try await api.create("/api/v1/calendars", token: w.admin, Self.office, as: CalendarDTO.self)
+            let created = try await api.post("/api/v1/sla-policies", token: w.admin, Self.policy(calendar: calendar.id))
+            #expect(created.status == .created, "\(created.text)")
+            let policy = try created.json(SLAPolicyDTO.self)
+            #expect(policy.pauseStatuses == [.pending] && policy.warningPercent == 75 && policy.targets.count == 5)
+            #expect(try await api.get("/api/v1/sla-policies/\(policy.id)", token: w.agent1Token).json(SLAPolicyDTO.self).name == "Standard")
+            #expect(try await api.get("/api/v1/sla-policies", token: w.agent1Token).json(Page<SLAPolicyDTO>.self).items.count == 1)
+            #expect(try await api.get("/api/v1/sla-policies", token: w.aliceToken).status == .forbidden)
+
+            var missing = Self.policy(calendar: calendar.id, name: "Trouée")
+            missing.targets.removeLast()
+            #expect(try await api.post("/api/v1/sla-policies", token: w.admin, missing).problem?.field == "targets")
+            var badPause = Self.policy(calendar: calendar.id, name: "Pause")
+            badPause.pauseStatuses = [.resolved]
+            #expect(try await api.post("/api/v1/sla-policies", token: w.admin, badPause).problem?.field == "pause_statuses")
+            #expect(try await api.post("/api/v1/sla-policies", token: w.admin, Self.policy(calendar: UUID(), name: "Sans calendrier")).problem?.field == "calendar_id")
+            #expect(try await api.post("/api/v1/sla-policies", token: w.admin, Self.policy(calendar: calendar.id)).status == .conflict)
+            #expect(try await api.post("/api/v1/sla-policies", token: w.agent1Token, Self.policy(calendar: calendar.id, name: "Agent")).status == .forbidden)
+
+            let contract = try await api.post("/api/v1/organizations/\(w.acme.id)/contracts", token: w.admin,
+                ContractInput(name: "Acme 24/7", perimeter: "infrastructure", validFrom: Day("2027-01-01")!, calendarId: calendar.id, slaPolicyId: policy.id))
+            #expect(contract.status == .created)
+            let unknown = try await api.post("/api/v1/organizations/\(w.acme.id)/contracts", token: w.admin,
+                ContractInput(name: "Acme bis", perimeter: "infrastructure", validFrom: Day("2027-01-01")!, slaPolicyId: UUID()))
+            #expect(unknown.problem?.field == "sla_policy_id")
+        }
+    }
 }

@@ -21,6 +21,7 @@ struct IsolationTests {
             let aliceTokens = try await api.get("/api/v1/auth/tokens", token: w.aliceToken).json(Page<TokenInfo>.self).items
             let before = try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).json(TicketDTO.self)
             let calendar = try await api.create("/api/v1/calendars", token: w.admin, CalendarAPITests.office, as: CalendarDTO.self)
+            let policy = try await api.create("/api/v1/sla-policies", token: w.admin, CalendarAPITests.policy(calendar: calendar.id), as: SLAPolicyDTO.self)
 
             let doc = try JSONSerialization.jsonObject(with: Data(try await api.get("/api/v1/openapi.json", token: nil).body.readableBytesView)) as! [String: Any]
             let paths = doc["paths"] as! [String: [String: Any]]
@@ -40,6 +41,7 @@ struct IsolationTests {
                             : path.hasPrefix("/api/v1/attachments/") ? attachment.id
                             : path.hasPrefix("/api/v1/organizations/") ? w.acme.id
                             : path.hasPrefix("/api/v1/calendars/") ? calendar.id
+                            : path.hasPrefix("/api/v1/sla-policies/") ? policy.id
                             : aliceTokens[0].id
                         let real = try await api.send(m, path.replacingOccurrences(of: "{id}", with: realId.uuidString), token: w.eveToken, headers: headers, raw: body)
                         let missing = try await api.send(m, path.replacingOccurrences(of: "{id}", with: UUID().uuidString), token: w.eveToken, headers: headers, raw: body)
@@ -91,6 +93,7 @@ struct IsolationTests {
         case (.post, "/api/v1/categories"): return json(CategoryDTO(key: "evil", domain: .hardware, nameEn: "Evil", nameFr: "Mal"))
         case (.put, "/api/v1/priority-matrix"): return json(PriorityMatrix.itil)
         case (.post, "/api/v1/calendars"): return json(CalendarAPITests.office)
+        case (.post, "/api/v1/sla-policies"): return json(CalendarAPITests.policy(calendar: UUID()))
         case (.post, _), (.patch, _), (.put, _): return json([String: String]())
         default: return nil
         }

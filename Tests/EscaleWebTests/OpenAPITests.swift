@@ -96,7 +96,8 @@ struct WireFormatTests {
             let calendar = try await api.create("/api/v1/calendars", token: w.admin, CalendarAPITests.office, as: CalendarDTO.self)
             Self.check(try await api.get("/api/v1/calendars/\(calendar.id)/due?start=2026-12-01T08:00:00Z&minutes=60", token: w.admin).object, against: "DueAt", in: schemas)
             Self.check(try await api.get("/api/v1/calendars/\(calendar.id)/business-minutes?from=2026-12-01T08:00:00Z&to=2026-12-02T08:00:00Z", token: w.admin).object, against: "BusinessMinutes", in: schemas)
-            for (uri, schema) in [("/api/v1/calendars", "CalendarDTO"), ("/api/v1/organizations", "OrganizationDTO"), ("/api/v1/users", "UserDTO"), ("/api/v1/groups", "GroupDTO"),
+            _ = try await api.create("/api/v1/sla-policies", token: w.admin, CalendarAPITests.policy(calendar: calendar.id), as: SLAPolicyDTO.self)
+            for (uri, schema) in [("/api/v1/calendars", "CalendarDTO"), ("/api/v1/sla-policies", "SLAPolicyDTO"), ("/api/v1/organizations", "OrganizationDTO"), ("/api/v1/users", "UserDTO"), ("/api/v1/groups", "GroupDTO"),
                                   ("/api/v1/organizations/\(w.acme.id)/contracts", "ContractDTO"), ("/api/v1/auth/tokens", "TokenInfo"),
                                   ("/api/v1/categories", "CategoryDTO")] {
                 let items = try await api.get(uri, token: w.admin).object["items"] as! [[String: Any]]

@@ -117,6 +117,17 @@ public final class CalendarModel: Model, @unchecked Sendable {
     public init() {}
 }
 
+/// An SLA policy; `definition` is the JSON of its targets, pause statuses and warning threshold (`SLAPolicyInput`).
+public final class SLAPolicyModel: Model, @unchecked Sendable {
+    public static let schema = "sla_policies"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "name") public var name: String
+    @Field(key: "calendar_id") public var calendarId: UUID
+    @Field(key: "definition") public var definition: String
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
 public final class CategoryModel: Model, @unchecked Sendable {
     public static let schema = "categories"
     @ID(custom: "key", generatedBy: .user) public var id: String?

@@ -3,7 +3,7 @@ import EscaleCore
 import EscaleDesk
 import Hummingbird
 
-/// Business calendars, and the previews administrators use to check them.
+/// Business calendars (with the previews administrators use to check them) and the SLA policies built on them.
 struct CalendarController {
     let desk: Desk
     let runner: CommandRunner
@@ -38,6 +38,19 @@ struct CalendarController {
             guard let from = try q.date("from") else { throw APIError.invalidField("from", "give the first instant (ISO 8601)") }
             guard let to = try q.date("to") else { throw APIError.invalidField("to", "give the last instant (ISO 8601)") }
             return try JSONBody.response(BusinessMinutes(minutes: try await desk.calendarMinutes(id, from: from, to: to, by: try context.requireActor())))
+        }
+        api.get("sla-policies") { _, context in
+            try JSONBody.response(Page(items: try await desk.listSLAPolicies(by: try context.requireActor())))
+        }
+        api.post("sla-policies") { request, context in
+            let input = try await JSONBody.decode(SLAPolicyInput.self, from: request)
+            return try await runner.run(request, context: context, bodyFingerprint: input.fingerprint) { db, actor in
+                let policy = try await desk.createSLAPolicy(input.value, by: actor, on: db)
+                return try CommandRunner.output(policy, location: "/api/v1/sla-policies/\(policy.id.uuidString)")
+            }
+        }
+        api.get("sla-policies/:id") { _, context in
+            try JSONBody.response(try await desk.slaPolicy(try context.uuid("id", "SLA policy"), by: try context.requireActor()))
         }
     }
 }

@@ -51,17 +51,18 @@ enum TestApp {
             config.databaseURL = database!.url
         }
         defer { if database != nil { Task { await postgresSlots.signal() } } }
+        let outcome: Result<T, any Error>
         do {
             var logger = Logger(label: "escale.test")
             logger.logLevel = .error
             let app = try await buildApplication(config, clock: clock ?? .fixed(now), logger: logger)
-            let result = try await app.test(setup) { client in try await test(API(client: client)) }
-            try await database?.drop()
-            return result
+            outcome = .success(try await app.test(setup) { client in try await test(API(client: client)) })
         } catch {
-            try? await database?.drop()
-            throw error
+            outcome = .failure(error)
         }
+        // Exactly once, whatever happened: the database's admin connection is closed by `drop`.
+        try await database?.drop()
+        return try outcome.get()
     }
 }
 
@@ -98,14 +99,22 @@ struct PostgresTestDatabase {
         return PostgresTestDatabase(url: components.string!, name: name, admin: admin)
     }
 
+    /// Drops the database (a few attempts: the server may be busy ending the application's connections), then
+    /// closes the admin pool, which must be closed before it goes away or the driver traps.
     func drop() async throws {
-        do {
-            _ = try await admin.sql.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").all()
-        } catch {
-            await admin.close()  // a pool must be closed before it goes away, or the driver traps
-            throw error
+        var failure: (any Error)?
+        for attempt in 0..<3 {
+            do {
+                _ = try await admin.sql.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").all()
+                failure = nil
+                break
+            } catch {
+                failure = error
+                try? await Task.sleep(for: .milliseconds(200 * (attempt + 1)))
+            }
         }
         await admin.close()
+        if let failure { throw failure }
     }
 }
 

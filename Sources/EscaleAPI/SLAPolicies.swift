@@ -1,0 +1,67 @@
+import EscaleCore
+import Foundation
+
+/// Targets for one priority, in business minutes.
+public struct SLATargetInput: Codable, Sendable, Equatable {
+    public var priority: Int
+    public var firstResponseMinutes: Int
+    public var nextUpdateMinutes: Int?
+    public var resolutionMinutes: Int
+    public init(priority: Int, firstResponseMinutes: Int, nextUpdateMinutes: Int? = nil, resolutionMinutes: Int) {
+        self.priority = priority; self.firstResponseMinutes = firstResponseMinutes
+        self.nextUpdateMinutes = nextUpdateMinutes; self.resolutionMinutes = resolutionMinutes
+    }
+    enum CodingKeys: String, CodingKey {
+        case priority, firstResponseMinutes = "first_response_minutes", nextUpdateMinutes = "next_update_minutes", resolutionMinutes = "resolution_minutes"
+    }
+}
+
+public struct SLAPolicyInput: Codable, Sendable {
+    public var name: String
+    public var calendarId: UUID
+    public var targets: [SLATargetInput]
+    /// Statuses that pause the resolution clock; `["pending"]` if absent.
+    public var pauseStatuses: [TicketStatus]?
+    /// 1–99; 75 if absent.
+    public var warningPercent: Int?
+
+    public init(name: String, calendarId: UUID, targets: [SLATargetInput], pauseStatuses: [TicketStatus]? = nil, warningPercent: Int? = nil) {
+        self.name = name; self.calendarId = calendarId; self.targets = targets; self.pauseStatuses = pauseStatuses; self.warningPercent = warningPercent
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, calendarId = "calendar_id", targets, pauseStatuses = "pause_statuses", warningPercent = "warning_percent"
+    }
+
+    /// The domain policy, or a clear error naming the field at fault.
+    public func policy() throws -> SLAPolicy {
+        var byPriority: [Priority: SLAPolicy.Targets] = [:]
+        for t in targets {
+            guard let p = Priority(rawValue: t.priority) else { throw DomainError.invalid(field: "targets", "priority must be between 1 and 5, got \(t.priority)") }
+            guard byPriority[p] == nil else { throw DomainError.invalid(field: "targets", "priority \(t.priority) is given twice") }
+            byPriority[p] = try SLAPolicy.Targets(firstResponse: t.firstResponseMinutes, nextUpdate: t.nextUpdateMinutes, resolution: t.resolutionMinutes)
+        }
+        return try SLAPolicy(targets: byPriority, pauseStatuses: Set(pauseStatuses ?? [.pending]), warningPercent: warningPercent ?? 75)
+    }
+}
+
+public struct SLAPolicyDTO: Codable, Sendable {
+    public var id: UUID
+    public var name: String
+    public var calendarId: UUID
+    public var targets: [SLATargetInput]
+    public var pauseStatuses: [TicketStatus]
+    public var warningPercent: Int
+    public var createdAt: Date
+
+    public init(id: UUID, input: SLAPolicyInput, createdAt: Date) {
+        self.id = id; name = input.name; calendarId = input.calendarId
+        targets = input.targets.sorted { $0.priority < $1.priority }
+        pauseStatuses = (input.pauseStatuses ?? [.pending]).sorted { $0.rawValue < $1.rawValue }
+        warningPercent = input.warningPercent ?? 75; self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, calendarId = "calendar_id", targets, pauseStatuses = "pause_statuses", warningPercent = "warning_percent", createdAt = "created_at"
+    }
+}
