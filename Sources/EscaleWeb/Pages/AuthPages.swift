@@ -78,7 +78,7 @@ struct AuthPages {
         let frame = PageContext.frame(l, session: nil, title: l.t("login_title"), request: request)
         var response = views.page("login", LoginPage(frame: frame, t: frame.t, csrf: token, next: Self.safeNext(next), email: email, error: error,
                                                      languages: Language.all(current: l.lang)), status: status)
-        response.setCookie(Cookie(name: Self.loginCSRFCookie, value: token, path: "/login", secure: false, httpOnly: true, sameSite: .strict))
+        response.setCookie(Cookie(name: Self.loginCSRFCookie, value: token, path: "/login", secure: WebSessionMiddleware.overTLS(request), httpOnly: true, sameSite: .strict))
         return response
     }
 

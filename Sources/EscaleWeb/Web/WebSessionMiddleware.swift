@@ -22,8 +22,11 @@ struct WebSessionMiddleware: RouterMiddleware {
 
     /// `Secure` whenever the request came over TLS (directly or through a proxy that says so).
     static func cookie(_ value: String, request: Request, maxAge: Int?) -> Cookie {
-        let secure = request.uri.scheme == .https || request.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https"
-        return Cookie(name: cookieName, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+        Cookie(name: cookieName, value: value, maxAge: maxAge, path: "/", secure: overTLS(request), httpOnly: true, sameSite: .lax)
+    }
+
+    static func overTLS(_ request: Request) -> Bool {
+        request.uri.scheme == .https || request.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https"
     }
 }
 
