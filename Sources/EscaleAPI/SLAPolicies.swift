@@ -65,3 +65,37 @@ public struct SLAPolicyDTO: Codable, Sendable {
         case id, name, calendarId = "calendar_id", targets, pauseStatuses = "pause_statuses", warningPercent = "warning_percent", createdAt = "created_at"
     }
 }
+
+/// A ticket's SLA as of the response: due times and where each clock stands.
+public struct SLADTO: Codable, Sendable, Equatable {
+    public var policyId: UUID
+    public var firstResponseDueAt: Date?
+    public var nextUpdateDueAt: Date?
+    public var resolutionDueAt: Date?
+    public var paused: Bool
+    public var firstResponse: SLAStatus
+    public var nextUpdate: SLAStatus?
+    public var resolution: SLAStatus
+    /// Business minutes the resolution clock has run, and spent paused (as of the last change).
+    public var resolutionElapsedMinutes: Int
+    public var pausedMinutes: Int
+
+    public init(policyId: UUID, _ s: SLASnapshot, at now: Date) {
+        self.policyId = policyId
+        firstResponseDueAt = s.firstResponse.outcome == nil ? s.firstResponse.dueAt : nil
+        nextUpdateDueAt = s.nextUpdate?.outcome == nil ? s.nextUpdate?.dueAt : nil
+        resolutionDueAt = s.resolution.outcome == nil ? s.resolution.dueAt : nil
+        paused = s.paused
+        firstResponse = s.firstResponse.status(at: now)
+        nextUpdate = s.nextUpdate?.status(at: now)
+        resolution = s.resolution.status(at: now)
+        resolutionElapsedMinutes = s.resolutionElapsedMinutes
+        pausedMinutes = s.pausedMinutes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case policyId = "policy_id", firstResponseDueAt = "first_response_due_at", nextUpdateDueAt = "next_update_due_at"
+        case resolutionDueAt = "resolution_due_at", paused, firstResponse = "first_response", nextUpdate = "next_update", resolution
+        case resolutionElapsedMinutes = "resolution_elapsed_minutes", pausedMinutes = "paused_minutes"
+    }
+}

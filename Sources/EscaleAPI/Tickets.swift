@@ -130,6 +130,8 @@ public struct TicketDTO: Codable, Sendable {
     public var tags: [String]
     public var parentId: UUID?
     public var version: Int
+    /// Absent when the ticket's contract has no SLA policy.
+    public var sla: SLADTO?
 
     public init(_ t: Ticket) {
         id = t.id; number = t.number; type = t.type; subject = t.subject; description = t.description; status = t.status
@@ -146,7 +148,7 @@ public struct TicketDTO: Codable, Sendable {
              assigneeId = "assignee_id", requesterId = "requester_id", organizationId = "organization_id", channel, category,
              outOfScope = "out_of_scope", contractId = "contract_id", occurredAt = "occurred_at", createdAt = "created_at",
              updatedAt = "updated_at", firstResponseAt = "first_response_at", resolvedAt = "resolved_at", closedAt = "closed_at",
-             timeSpentMinutes = "time_spent_minutes", estimatedMinutes = "estimated_minutes", tags, parentId = "parent_id", version
+             timeSpentMinutes = "time_spent_minutes", estimatedMinutes = "estimated_minutes", tags, parentId = "parent_id", version, sla
     }
 }
 

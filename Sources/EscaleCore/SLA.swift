@@ -69,6 +69,42 @@ public struct SLATransition: Sendable, Equatable {
     public let kind: Kind
 }
 
+/// What is kept of a ticket's SLA after each change: enough to tell where each clock stands at any later instant
+/// without replaying the timeline (a running clock turns to warning, then breached, as time passes).
+public struct SLASnapshot: Sendable, Equatable, Codable {
+    public struct Clock: Sendable, Equatable, Codable {
+        /// When the clock breaches (or breached); nil while it is paused and not yet breached.
+        public let dueAt: Date?
+        /// When the clock passes (or passed) its warning threshold; nil while paused before it.
+        public let warningAt: Date?
+        /// `met` or `breached` once the clock is done.
+        public let outcome: SLAStatus?
+
+        public init(dueAt: Date?, warningAt: Date?, outcome: SLAStatus?) {
+            self.dueAt = dueAt; self.warningAt = warningAt; self.outcome = outcome
+        }
+
+        public func status(at now: Date) -> SLAStatus {
+            if let outcome { return outcome }
+            if let dueAt, now >= dueAt { return .breached }
+            if let warningAt, now >= warningAt { return .warning }
+            return .pending
+        }
+    }
+
+    public let firstResponse: Clock
+    public let nextUpdate: Clock?
+    public let resolution: Clock
+    public let paused: Bool
+    public let resolutionElapsedMinutes: Int
+    public let pausedMinutes: Int
+
+    public init(firstResponse: Clock, nextUpdate: Clock?, resolution: Clock, paused: Bool, resolutionElapsedMinutes: Int, pausedMinutes: Int) {
+        self.firstResponse = firstResponse; self.nextUpdate = nextUpdate; self.resolution = resolution; self.paused = paused
+        self.resolutionElapsedMinutes = resolutionElapsedMinutes; self.pausedMinutes = pausedMinutes
+    }
+}
+
 public struct SLAState: Sendable, Equatable {
     public let firstResponseDueAt: Date?
     public let nextUpdateDueAt: Date?
@@ -82,6 +118,7 @@ public struct SLAState: Sendable, Equatable {
     public let resolutionElapsedMinutes: Int
     public let pausedMinutes: Int
     public let transitions: [SLATransition]
+    public let snapshot: SLASnapshot
 }
 
 /// Replays a ticket's history against a policy and a calendar. Pure: the same history, policy, calendar and `now`
@@ -222,8 +259,26 @@ public enum SLAClock {
             return calendar.adding(seconds: target - meter.elapsed, to: now)
         }
 
+        /// The stored form of a clock: due and warning instants (past ones from the log), or its outcome once done.
+        func clock(_ meter: Meter, _ minutes: Int, now: Date, running: Bool) -> SLASnapshot.Clock {
+            let target = seconds(minutes), warnAt = warning(minutes)
+            if meter.done { return .init(dueAt: nil, warningAt: nil, outcome: meter.breached ? .breached : .met) }
+            let loggedBreach = log.last { $0.metric == meter.metric && $0.kind == .breached }?.at
+            let loggedWarning = log.last { $0.metric == meter.metric && $0.kind == .warning }?.at
+            let due = meter.elapsed >= target ? loggedBreach : running ? calendar.adding(seconds: target - meter.elapsed, to: now) : nil
+            let warn = meter.elapsed >= warnAt ? loggedWarning : running ? calendar.adding(seconds: warnAt - meter.elapsed, to: now) : nil
+            return .init(dueAt: due, warningAt: warn, outcome: nil)
+        }
+
         func state(now: Date) -> SLAState {
             let t = targets
+            let running = resolutionRunning
+            let snapshot = SLASnapshot(
+                firstResponse: clock(firstResponse, t.firstResponse, now: now, running: true),
+                nextUpdate: t.nextUpdate.map { clock(nextUpdate, $0, now: now, running: running) },
+                resolution: clock(resolution, t.resolution, now: now, running: running),
+                paused: status.isOpen && !running,
+                resolutionElapsedMinutes: Int(resolution.elapsed / 60), pausedMinutes: Int(paused / 60))
             return SLAState(
                 firstResponseDueAt: due(firstResponse, t.firstResponse, now: now, running: true),
                 nextUpdateDueAt: t.nextUpdate.flatMap { due(nextUpdate, $0, now: now, running: resolutionRunning) },
@@ -233,7 +288,7 @@ public enum SLAClock {
                 nextUpdate: t.nextUpdate.map { nextUpdate.status(target: seconds($0), warningAt: warning($0)) },
                 resolution: resolution.status(target: seconds(t.resolution), warningAt: warning(t.resolution)),
                 resolutionElapsedMinutes: Int(resolution.elapsed / 60), pausedMinutes: Int(paused / 60),
-                transitions: log.sorted { $0.at < $1.at })
+                transitions: log.sorted { $0.at < $1.at }, snapshot: snapshot)
         }
     }
 }

@@ -34,6 +34,7 @@ extension Desk {
         let seq = try await TicketRepository.nextSeq(on: db)
         let (ticket, created) = try Ticket.open(prepared.draft, id: UUID(), seq: seq, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
         try await TicketRepository.insertNew(ticket, created: created, on: db)
+        try await refreshSLA(ticket, created: true, on: db)
         try await publish(.created, ticket, isPublic: true, on: db)
         return ticket
     }
@@ -226,6 +227,7 @@ extension Desk {
         if ticket.subject != before.subject || ticket.description != before.description {
             try await SearchIndex.reindexTicket(ticket, on: db)
         }
+        try await refreshSLA(ticket, created: false, on: db)
         try await publish(.updated, ticket, isPublic: events.contains(where: \.isPublic), on: db)
         return ids
     }

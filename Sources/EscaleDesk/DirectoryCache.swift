@@ -18,6 +18,7 @@ final class DirectoryCache: Sendable {
         var contracts: [UUID: (Contract?, ContinuousClock.Instant)] = [:]
         var matrix: (PriorityMatrix, ContinuousClock.Instant)?
         var snapshot: (Desk.DirectorySnapshot, ContinuousClock.Instant)?
+        var slaTerms: [UUID: ((SLAPolicy, BusinessCalendar), ContinuousClock.Instant)] = [:]
         var organizations: Set<UUID> = []
     }
 
@@ -68,6 +69,14 @@ final class DirectoryCache: Sendable {
         state.withLock { $0.snapshot = (snapshot, .now) }
     }
 
+    func slaTerms(_ policyId: UUID) -> (SLAPolicy, BusinessCalendar)? {
+        state.withLock { s in s.slaTerms[policyId].flatMap { fresh($0.1) ? $0.0 : nil } }
+    }
+
+    func setSLATerms(_ policyId: UUID, _ terms: (SLAPolicy, BusinessCalendar)) {
+        state.withLock { $0.slaTerms[policyId] = (terms, .now) }
+    }
+
     func matrix() -> PriorityMatrix? {
         state.withLock { s in s.matrix.flatMap { fresh($0.1) ? $0.0 : nil } }
     }
@@ -88,6 +97,7 @@ final class DirectoryCache: Sendable {
             s.contracts.removeAll()
             s.matrix = nil
             s.snapshot = nil
+            s.slaTerms.removeAll()
         }
     }
 }

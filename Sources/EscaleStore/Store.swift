@@ -100,7 +100,8 @@ public final class Store: Sendable {
     /// Every migration, in order. A new one goes at the end, in a file of its own.
     public static var migrations: [any Migration] {
         [M001_CreateDirectory(), M002_CreateTickets(), M003_CreateSearchIndex(), M004_SeedCatalogue(), M005_CreateWebSessions(),
-         M006_QueueSortIndexes(), M007_CreateCalendars(), M008_CreateSLAPolicies()]
+         M006_QueueSortIndexes(), M007_CreateCalendars(), M008_CreateSLAPolicies(),
+         M009_CreateTicketSLA()]
     }
 
     /// Applies pending migrations. On PostgreSQL an advisory lock makes concurrent starts wait for each other.

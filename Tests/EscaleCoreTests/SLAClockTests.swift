@@ -126,4 +126,22 @@ struct SLAClockTests {
         #expect(throws: DomainError.self) { try SLAPolicy.Targets(firstResponse: 0, resolution: 10) }
         #expect(try SLAPolicy(targets: all).pauseStatuses == [.pending])
     }
+
+    @Test("the stored snapshot tells the status at any later instant without a replay")
+    func snapshot() {
+        let now = "2026-11-30T08:10:00Z"  // 09:10 Paris
+        let s = state([], now: now)
+        let fr = s.snapshot.firstResponse
+        #expect(fr.dueAt == Self.at("2026-11-30T09:00:00Z") && fr.warningAt == Self.at("2026-11-30T08:45:00Z"))
+        #expect(fr.status(at: Self.at(now)) == .pending)
+        #expect(fr.status(at: Self.at("2026-11-30T08:50:00Z")) == .warning)
+        #expect(fr.status(at: Self.at("2026-11-30T09:01:00Z")) == .breached)
+        // Paused: no due time while not breached, and the status holds still.
+        let paused = state([("2026-11-30T08:30:00Z", .status(.pending))], now: "2026-11-30T09:00:00Z").snapshot
+        #expect(paused.paused && paused.resolution.dueAt == nil)
+        #expect(paused.resolution.status(at: Self.at("2026-12-10T09:00:00Z")) == .pending)
+        // Done: the outcome stays.
+        let met = state([("2026-11-30T08:30:00Z", .staffReply)], now: "2026-11-30T09:00:00Z").snapshot.firstResponse
+        #expect(met.outcome == .met && met.status(at: Self.at("2027-01-01T00:00:00Z")) == .met)
+    }
 }

@@ -78,8 +78,11 @@ struct IdempotencyAndConcurrencyTests {
         try await TestApp.run { api in
             let w = try await World.make(api)
             let t = try await w.aliceTicket()
+            // Built outside the task group: with the literal inside it, Swift 6.3.1's build of this test read a
+            // freed array and crashed (reproduced three times, gone with this change alone).
+            let tokens = [w.agent1Token, w.agent2Token, w.supervisorToken, w.admin]
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for (i, token) in [w.agent1Token, w.agent2Token, w.supervisorToken, w.admin].enumerated() {
+                for (i, token) in tokens.enumerated() {
                     group.addTask {
                         var p = TicketPatch(); p.subject = "Version \(i)"
                         return try await api.send(.patch, "/api/v1/tickets/\(t.id)", token: token, headers: [.ifMatch: "\"v1\""], json: p).status

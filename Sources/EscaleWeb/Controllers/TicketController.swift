@@ -21,7 +21,7 @@ struct TicketController {
             let prepared = try await desk.prepareTicket(input.value, by: try context.requireActor())
             let response = try await runner.run(request, context: context, bodyFingerprint: input.fingerprint) { db, actor in
                 let t = try await desk.createTicket(prepared, by: actor, on: db)
-                return try CommandRunner.output(TicketDTO(t), location: Self.location(t), etag: Self.etag(t))
+                return try CommandRunner.output(try await desk.dto(t, on: db), location: Self.location(t), etag: Self.etag(t))
             }
             if response.headers[.idempotentReplayed] == nil { Telemetry.ticketsCreated.increment() }
             return response
@@ -53,7 +53,7 @@ struct TicketController {
             filter.beforeSeq = try q.cursor()
             let tickets = try await desk.listTickets(filter, by: try context.requireActor())
             let next = tickets.count == filter.limit ? tickets.last.map { Query.cursor(after: $0.seq) } : nil
-            return try JSONBody.response(Page(items: tickets.map(TicketDTO.init), nextCursor: next))
+            return try JSONBody.response(Page(items: try await desk.dtos(tickets), nextCursor: next))
         }
 
         api.get("tickets/:id") { request, context in
@@ -61,7 +61,7 @@ struct TicketController {
             if request.headers[.ifNoneMatch] == Self.etag(t) {
                 return Response(status: .notModified, headers: [.eTag: Self.etag(t)])
             }
-            return try JSONBody.response(TicketDTO(t), headers: [.eTag: Self.etag(t)])
+            return try JSONBody.response(try await desk.dto(t), headers: [.eTag: Self.etag(t)])
         }
 
         api.patch("tickets/:id") { request, context in
@@ -74,8 +74,11 @@ struct TicketController {
                 throw APIError.invalidField("If-Match", "expected an ETag such as \"v3\" from a previous response")
             }
             let patch = try await JSONBody.decode(TicketPatch.self, from: request).value
-            let t = try await desk.store.write { db in try await desk.updateTicket(id, patch, expectedVersion: expected, by: actor, on: db) }
-            return try JSONBody.response(TicketDTO(t), headers: [.eTag: Self.etag(t)])
+            let (t, dto) = try await desk.store.write { db in
+                let t = try await desk.updateTicket(id, patch, expectedVersion: expected, by: actor, on: db)
+                return (t, try await desk.dto(t, on: db))
+            }
+            return try JSONBody.response(dto, headers: [.eTag: Self.etag(t)])
         }
 
         api.post("tickets/:id/comments") { request, context in
@@ -97,7 +100,7 @@ struct TicketController {
             let input = try await JSONBody.decode(EscalateInput.self, from: request)
             return try await runner.run(request, context: context, bodyFingerprint: input.fingerprint) { db, actor in
                 let t = try await desk.escalate(id, input.value, by: actor, on: db)
-                return try CommandRunner.output(TicketDTO(t), status: .ok, etag: Self.etag(t))
+                return try CommandRunner.output(try await desk.dto(t, on: db), status: .ok, etag: Self.etag(t))
             }
         }
 
@@ -162,7 +165,8 @@ struct TicketController {
             guard text.count <= 500 else { throw APIError.invalidField("q", "at most 500 characters") }
             let limit = try q.int("limit", in: 1...100) ?? 20
             let hits = try await desk.search(text, limit: limit, by: try context.requireActor())
-            return try JSONBody.response(SearchResults(items: hits.map { SearchHit(ticket: TicketDTO($0.ticket), score: $0.score) }))
+            let dtos = try await desk.dtos(hits.map(\.ticket))
+            return try JSONBody.response(SearchResults(items: zip(hits, dtos).map { SearchHit(ticket: $1, score: $0.score) }))
         }
     }
 

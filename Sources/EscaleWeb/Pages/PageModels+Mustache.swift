@@ -105,6 +105,7 @@ extension TicketHeader: MustacheParent {
         case "timeSpent": timeSpent
         case "outOfScope": outOfScope
         case "version": version
+        case "sla": sla
         default: nil
         }
     }
@@ -167,6 +168,16 @@ extension TimelineEntry.File: MustacheParent {
         case "id": id
         case "filename": filename
         case "size": size
+        default: nil
+        }
+    }
+}
+
+extension SLAView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "clocks": clocks
+        case "paused": paused
         default: nil
         }
     }

@@ -55,6 +55,25 @@ struct TicketRow {
     }
 }
 
+/// A ticket's SLA clocks as a page shows them: each clock's status and due time, in the reader's words and zone.
+struct SLAView {
+    struct Clock { let label: String; let status: String; let statusKey: String; let due: String?; let dueISO: String? }
+    let clocks: [Clock]
+    let paused: Bool
+
+    init(_ sla: SLADTO, l: Localizer) {
+        func clock(_ name: String, _ status: SLAStatus, _ due: Date?) -> Clock {
+            Clock(label: l.t("sla_\(name)"), status: l.t("sla_status_\(status.rawValue)"), statusKey: status.rawValue,
+                  due: due.map(l.dateTime), dueISO: due.map(l.iso))
+        }
+        var clocks = [clock("first_response", sla.firstResponse, sla.firstResponseDueAt)]
+        if let n = sla.nextUpdate { clocks.append(clock("next_update", n, sla.nextUpdateDueAt)) }
+        clocks.append(clock("resolution", sla.resolution, sla.resolutionDueAt))
+        self.clocks = clocks
+        paused = sla.paused
+    }
+}
+
 struct TicketHeader {
     let id: String
     let seq: Int
@@ -81,8 +100,9 @@ struct TicketHeader {
     let timeSpent: String
     let outOfScope: Bool
     let version: Int
+    let sla: SLAView?
 
-    init(_ t: Ticket, names: Desk.Names, categories: [CategoryDTO], l: Localizer) {
+    init(_ t: Ticket, names: Desk.Names, categories: [CategoryDTO], sla: SLADTO?, l: Localizer) {
         id = t.id.uuidString; seq = t.seq; number = t.number; subject = t.subject
         descriptionHTML = SafeMarkdown.html(t.description)
         status = l.t("status_\(t.status.rawValue)"); statusKey = t.status.rawValue
@@ -98,6 +118,7 @@ struct TicketHeader {
         created = l.dateTime(t.createdAt); createdISO = l.iso(t.createdAt)
         timeSpent = l.minutes(t.timeSpentMinutes)
         outOfScope = t.outOfScope; version = t.version
+        self.sla = sla.map { SLAView($0, l: l) }
     }
 }
 

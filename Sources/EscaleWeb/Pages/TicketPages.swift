@@ -65,7 +65,7 @@ struct TicketPages {
         let events = try await desk.timeline(of: ticket, by: s.actor)
         let names = try await TimelineEntry.names(for: events, ticket: ticket, desk: desk)
         let categories = try await desk.listCategories()
-        let header = TicketHeader(ticket, names: names, categories: categories, l: l)
+        let header = TicketHeader(ticket, names: names, categories: categories, sla: try await desk.sla(of: [ticket.id])[ticket.id], l: l)
         let entries = TimelineRenderer(views: views).render(events.map { TimelineEntry($0, names: names, l: l) }, l)
         let live = "/live?ticket=\(ticket.id.uuidString)"
         let status: HTTPResponse.Status = conflict != nil ? .conflict : error != nil ? .unprocessableContent : .ok

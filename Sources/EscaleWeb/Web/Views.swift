@@ -53,6 +53,10 @@ extension Views {
     static func checkLookups(_ value: Any, depth: Int = 0) {
         guard depth < 6 else { return }
         let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            if let wrapped = mirror.children.first { checkLookups(wrapped.value, depth: depth + 1) }
+            return
+        }
         if let parent = value as? MustacheParent, !(value is [String: Any]), !(value is [String: String]) {
             for child in mirror.children {
                 guard let label = child.label else { continue }
@@ -62,7 +66,7 @@ extension Views {
                 }
             }
         }
-        guard mirror.displayStyle == .struct || mirror.displayStyle == .collection || mirror.displayStyle == .optional else { return }
+        guard mirror.displayStyle == .struct || mirror.displayStyle == .collection else { return }
         for child in mirror.children where !(child.value is [String: String]) {
             checkLookups(child.value, depth: depth + 1)
         }

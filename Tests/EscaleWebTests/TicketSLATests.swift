@@ -1,0 +1,72 @@
+import EscaleAPI
+import EscaleCore
+import Foundation
+import Testing
+
+@Suite("SLA on tickets")
+struct TicketSLATests {
+    @Test("a contract with an SLA policy gives its tickets due times that follow replies and pauses")
+    func ticketSLA() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let calendar = try await api.create("/api/v1/calendars", token: w.admin, CalendarAPITests.office, as: CalendarDTO.self)
+            let policy = try await api.create("/api/v1/sla-policies", token: w.admin, CalendarAPITests.policy(calendar: calendar.id), as: SLAPolicyDTO.self)
+            // From today, Acme's contract carries the policy.
+            _ = try await api.create("/api/v1/organizations/\(w.acme.id)/contracts", token: w.admin,
+                                     ContractInput(name: "Acme SLA", perimeter: "infrastructure", validFrom: Day("2026-12-01")!, calendarId: calendar.id, slaPolicyId: policy.id), as: ContractDTO.self)
+
+            // Created Tuesday 1 December, 09:00 Paris, priority 3: respond within 60 business minutes, resolve within 1,440.
+            let t = try await w.aliceTicket()
+            #expect(t.priority.rawValue == 3)
+            let sla = try #require(t.sla)
+            #expect(sla.policyId == policy.id)
+            #expect(sla.firstResponse == .pending && sla.resolution == .pending && !sla.paused)
+            #expect(sla.firstResponseDueAt == ISO8601DateFormatter().date(from: "2026-12-01T09:00:00Z"))
+            // 450 business minutes a day (09:00–12:00, 13:30–18:00): Tuesday, Wednesday, Thursday, then 90 on Friday → 10:30.
+            #expect(sla.resolutionDueAt == ISO8601DateFormatter().date(from: "2026-12-04T09:30:00Z"))
+
+            // The desk answers: first response met.
+            _ = try await api.post("/api/v1/tickets/\(t.id)/comments", token: w.agent1Token, CommentInput(body: "Nous regardons.", isPublic: true))
+            let replied = try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).json(TicketDTO.self)
+            #expect(replied.sla?.firstResponse == .met)
+            #expect(replied.sla?.firstResponseDueAt == nil)
+
+            // Waiting for the requester: the resolution clock is paused, with no due time.
+            var p = TicketPatch(); p.status = .pending
+            let paused = try await api.send(.patch, "/api/v1/tickets/\(t.id)", token: w.agent1Token, headers: [.ifMatch: "\"v\(replied.version)\""], json: p)
+            #expect(paused.status == .ok)
+            let pausedSLA = try #require(try paused.json(TicketDTO.self).sla)
+            #expect(pausedSLA.paused && pausedSLA.resolutionDueAt == nil && pausedSLA.resolution == .pending)
+
+            // Lists carry it too; a ticket of an organization without an SLA policy has none.
+            let list = try await api.get("/api/v1/tickets?organization_id=\(w.acme.id)", token: w.agent1Token).json(Page<TicketDTO>.self)
+            #expect(list.items.first { $0.id == t.id }?.sla?.paused == true)
+            let globex: TicketDTO = try await api.create("/api/v1/tickets", token: w.eveToken,
+                                                         TicketInput(subject: "Écran", description: "Cassé", impact: .low, urgency: .low))
+            #expect(globex.sla == nil)
+            let raw = try await api.get("/api/v1/tickets/\(globex.id)", token: w.admin).object
+            #expect(raw["sla"] == nil)
+
+            // The ticket page shows the clocks, in the reader's language, with no missing string.
+            let agent = Browser(api)
+            try await agent.signIn(w.agent1.email, World.password)
+            let page = try await agent.get("/tickets/\(Int(t.number.dropFirst(4))!)")
+            #expect(page.contains("Engagements de service") && page.contains("Première réponse"))
+            #expect(page.contains("sla-met") && page.contains("Suspendu"))
+            #expect(!page.contains("⟦"))
+            let alice = Browser(api, language: "en")
+            try await alice.signIn(w.alice.email, World.password)
+            _ = try await alice.get("/account")
+            _ = try await alice.post("/account/preferences", [("locale", "en"), ("time_zone", "Europe/Paris")])
+            let request = try await alice.get("/tickets/\(Int(t.number.dropFirst(4))!)")
+            #expect(request.contains("Service levels") && request.contains("Paused") && !request.contains("⟦"))
+
+            // The wire format is the documented one.
+            let doc = try JSONSerialization.jsonObject(with: Data(try await api.get("/api/v1/openapi.json", token: nil).body.readableBytesView)) as! [String: Any]
+            let schemas = (doc["components"] as! [String: Any])["schemas"] as! [String: Any]
+            let ticket = try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).object
+            WireFormatTests.check(ticket, against: "Ticket", in: schemas)
+            WireFormatTests.check(ticket["sla"] as! [String: Any], against: "SLA", in: schemas)
+        }
+    }
+}
