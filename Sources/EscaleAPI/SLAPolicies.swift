@@ -99,3 +99,29 @@ public struct SLADTO: Codable, Sendable, Equatable {
         case resolutionElapsedMinutes = "resolution_elapsed_minutes", pausedMinutes = "paused_minutes"
     }
 }
+
+/// `GET /api/v1/reports/sla`: compliance per priority and clock for an organization's tickets created in a period.
+public struct SLAReportDTO: Codable, Sendable {
+    public struct Line: Codable, Sendable {
+        public var priority: Int
+        public var metric: SLAMetric
+        public var met: Int
+        public var breached: Int
+        public var running: Int
+        public var compliancePercent: Double?
+        public init(_ l: SLAReport.Line) {
+            priority = l.priority.rawValue; metric = l.metric; met = l.met; breached = l.breached; running = l.running
+            compliancePercent = l.compliancePercent.map { ($0 * 10).rounded() / 10 }
+        }
+        enum CodingKeys: String, CodingKey { case priority, metric, met, breached, running, compliancePercent = "compliance_percent" }
+    }
+    public var organizationId: UUID
+    public var from: Date
+    public var to: Date
+    public var tickets: Int
+    public var items: [Line]
+    public init(organizationId: UUID, from: Date, to: Date, tickets: Int, items: [Line]) {
+        self.organizationId = organizationId; self.from = from; self.to = to; self.tickets = tickets; self.items = items
+    }
+    enum CodingKeys: String, CodingKey { case organizationId = "organization_id", from, to, tickets, items }
+}

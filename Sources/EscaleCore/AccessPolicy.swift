@@ -34,6 +34,7 @@ public enum Permission: Sendable {
     case manageUsers
     case readDirectory            // list organizations, groups, users beyond oneself
     case workTickets              // assign, change fields, internal notes, work logs
+    case readReports              // service-level reports of the organizations one may know of
 }
 
 /// Access rules. Pure: the actor is resolved by the desk, the scope is applied by the store.
@@ -100,6 +101,7 @@ public enum AccessPolicy {
         switch permission {
         case .manageDirectory, .manageUsers: actor.role == .admin
         case .readDirectory, .workTickets: actor.role.isStaff
+        case .readReports: actor.role.isStaff || actor.role == .clientManager
         }
     }
 

@@ -292,3 +292,41 @@ public enum SLAClock {
         }
     }
 }
+
+/// SLA compliance over a set of tickets, per priority and clock: how many were met, breached, or are still running
+/// (a running clock past its due time counts as breached).
+public enum SLAReport {
+    public struct Line: Sendable, Equatable {
+        public let priority: Priority
+        public let metric: SLAMetric
+        public let met: Int
+        public let breached: Int
+        public let running: Int
+        /// Met among the decided (met or breached), in percent; nil when none is decided yet.
+        public var compliancePercent: Double? { met + breached == 0 ? nil : Double(met) * 100 / Double(met + breached) }
+    }
+
+    public static func lines(_ tickets: [(priority: Priority, sla: SLASnapshot)], at now: Date) -> [Line] {
+        var counts: [String: (met: Int, breached: Int, running: Int)] = [:]
+        func add(_ p: Priority, _ m: SLAMetric, _ clock: SLASnapshot.Clock) {
+            let key = "\(p.rawValue)|\(m.rawValue)"
+            var c = counts[key] ?? (0, 0, 0)
+            switch clock.status(at: now) {
+            case .met: c.met += 1
+            case .breached: c.breached += 1
+            case .pending, .warning: c.running += 1
+            }
+            counts[key] = c
+        }
+        for t in tickets {
+            add(t.priority, .firstResponse, t.sla.firstResponse)
+            if let n = t.sla.nextUpdate { add(t.priority, .nextUpdate, n) }
+            add(t.priority, .resolution, t.sla.resolution)
+        }
+        return Priority.all.flatMap { p in
+            SLAMetric.allCases.compactMap { m in
+                counts["\(p.rawValue)|\(m.rawValue)"].map { Line(priority: p, metric: m, met: $0.met, breached: $0.breached, running: $0.running) }
+            }
+        }
+    }
+}

@@ -85,3 +85,18 @@ extension Desk {
         try await dtos([ticket], on: db)[0]
     }
 }
+
+extension Desk {
+    /// SLA compliance of an organization's tickets created in `[from, to)`: staff who serve it, and its client managers.
+    public func slaReport(organizationId: UUID, from: Date, to: Date, by actor: Actor) async throws -> SLAReportDTO {
+        try AccessPolicy.require(actor, .readReports)
+        let db = store.database
+        _ = try await visibleOrganization(organizationId, by: actor, on: db)
+        guard to > from, to.timeIntervalSince(from) <= 3 * 366 * 86_400 else {
+            throw DomainError.invalid(field: "to", "must be after from, at most three years later")
+        }
+        let tickets = try await TicketSLAStore.load(organizationId: organizationId, createdFrom: from, to: to, on: db)
+        return SLAReportDTO(organizationId: organizationId, from: from, to: to, tickets: tickets.count,
+                            items: SLAReport.lines(tickets, at: now).map(SLAReportDTO.Line.init))
+    }
+}

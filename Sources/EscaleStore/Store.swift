@@ -262,10 +262,8 @@ struct QueryCountingHandler: LogHandler {
         set { inner[metadataKey: key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        if message.description == "Executing query" { counter.value.add(1, ordering: .relaxed) }
-        if level >= inner.logLevel {
-            inner.log(level: level, message: message, metadata: metadata, source: source, file: file, function: function, line: line)
-        }
+    func log(event: LogEvent) {
+        if event.message.description == "Executing query" { counter.value.add(1, ordering: .relaxed) }
+        if event.level >= inner.logLevel { inner.log(event: event) }
     }
 }

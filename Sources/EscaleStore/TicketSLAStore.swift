@@ -69,4 +69,26 @@ public enum TicketSLAStore {
             .where(SQLColumn("ticket_id"), .in, SQLBind.group(ticketIds)).all(decoding: Row.self, with: Store.rowDecoder)
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.ticketId, $0.snapshot) })
     }
+
+    /// The snapshots of an organization's tickets created in `[from, to)`, with each ticket's current priority.
+    public static func load(organizationId: UUID, createdFrom from: Date, to: Date, on db: any Database) async throws -> [(priority: Priority, sla: SLASnapshot)] {
+        struct Joined: Codable {
+            var priority: Int
+            var row: Row
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: Key.self)
+                priority = try c.decode(Int.self, forKey: .priority)
+                row = try Row(from: decoder)
+            }
+            enum Key: String, CodingKey { case priority }
+        }
+        let rows = try await (db as! any SQLDatabase).select().column(SQLColumn("priority", table: "tickets")).column(SQLRaw("s.*"))
+            .from(SQLAlias(SQLIdentifier("ticket_sla"), as: SQLIdentifier("s")))
+            .join("tickets", on: SQLColumn("id", table: "tickets"), .equal, SQLColumn("ticket_id", table: "s"))
+            .where(SQLColumn("organization_id", table: "tickets"), .equal, SQLBind(organizationId))
+            .where(SQLColumn("created_at", table: "tickets"), .greaterThanOrEqual, SQLBind(from))
+            .where(SQLColumn("created_at", table: "tickets"), .lessThan, SQLBind(to))
+            .all(decoding: Joined.self, with: Store.rowDecoder)
+        return rows.compactMap { j in Priority(rawValue: j.priority).map { ($0, j.row.snapshot.1) } }
+    }
 }

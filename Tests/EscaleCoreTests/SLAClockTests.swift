@@ -144,4 +144,16 @@ struct SLAClockTests {
         let met = state([("2026-11-30T08:30:00Z", .staffReply)], now: "2026-11-30T09:00:00Z").snapshot.firstResponse
         #expect(met.outcome == .met && met.status(at: Self.at("2027-01-01T00:00:00Z")) == .met)
     }
+
+    @Test("the report counts met, breached and running clocks per priority; a running clock past due is breached")
+    func report() {
+        let met = state([("2026-11-30T08:30:00Z", .staffReply), ("2026-11-30T09:00:00Z", .status(.resolved))], now: "2026-11-30T09:00:00Z").snapshot
+        let running = state([], now: "2026-11-30T08:10:00Z").snapshot
+        let lines = SLAReport.lines([(.medium, met), (.medium, running), (.critical, running)], at: Self.at("2026-11-30T09:30:00Z"))
+        let p3Response = lines.first { $0.priority == .medium && $0.metric == .firstResponse }
+        #expect(p3Response?.met == 1 && p3Response?.breached == 1 && p3Response?.compliancePercent == 50)
+        let p3Resolution = lines.first { $0.priority == .medium && $0.metric == .resolution }
+        #expect(p3Resolution?.met == 1 && p3Resolution?.running == 1 && p3Resolution?.compliancePercent == 100)
+        #expect(lines.first { $0.priority == .high } == nil, "no line for a priority without tickets")
+    }
 }

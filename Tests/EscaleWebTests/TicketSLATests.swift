@@ -61,12 +61,29 @@ struct TicketSLATests {
             let request = try await alice.get("/tickets/\(Int(t.number.dropFirst(4))!)")
             #expect(request.contains("Service levels") && request.contains("Paused") && !request.contains("⟦"))
 
+            // The service-level report: the organization's tickets of the period, per priority and clock.
+            let period = "organization_id=\(w.acme.id)&from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z"
+            let report = try await api.get("/api/v1/reports/sla?\(period)", token: w.admin)
+            #expect(report.status == .ok, "\(report.text)")
+            let r = try report.json(SLAReportDTO.self)
+            #expect(r.tickets == 1)
+            let response = r.items.first { $0.priority == 3 && $0.metric == .firstResponse }
+            #expect(response?.met == 1 && response?.compliancePercent == 100)
+            #expect(r.items.first { $0.priority == 3 && $0.metric == .resolution }?.running == 1)
+            #expect(try await api.get("/api/v1/reports/sla?\(period)", token: w.managerToken).status == .ok, "a client manager reads their organization's")
+            #expect(try await api.get("/api/v1/reports/sla?\(period)", token: w.aliceToken).status == .forbidden)
+            #expect(try await api.get("/api/v1/reports/sla?organization_id=\(w.acme.id)&from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z", token: w.eveToken).status == .forbidden)
+            let managerOfOther = try await api.get("/api/v1/reports/sla?organization_id=\(w.globex.id)&from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z", token: w.managerToken)
+            #expect(managerOfOther.status == .notFound, "another organization's report is not found, like a missing one")
+            #expect(try await api.get("/api/v1/reports/sla?organization_id=\(w.acme.id)&from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z", token: w.admin).problem?.field == "to")
+
             // The wire format is the documented one.
             let doc = try JSONSerialization.jsonObject(with: Data(try await api.get("/api/v1/openapi.json", token: nil).body.readableBytesView)) as! [String: Any]
             let schemas = (doc["components"] as! [String: Any])["schemas"] as! [String: Any]
             let ticket = try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).object
             WireFormatTests.check(ticket, against: "Ticket", in: schemas)
             WireFormatTests.check(ticket["sla"] as! [String: Any], against: "SLA", in: schemas)
+            WireFormatTests.check(report.object, against: "SLAReport", in: schemas)
         }
     }
 }

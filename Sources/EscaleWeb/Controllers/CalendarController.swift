@@ -52,5 +52,12 @@ struct CalendarController {
         api.get("sla-policies/:id") { _, context in
             try JSONBody.response(try await desk.slaPolicy(try context.uuid("id", "SLA policy"), by: try context.requireActor()))
         }
+        api.get("reports/sla") { request, context in
+            let q = Query(request)
+            guard let org = try q.uuid("organization_id") else { throw APIError.invalidField("organization_id", "name the organization") }
+            guard let from = try q.date("from") else { throw APIError.invalidField("from", "give the start of the period (ISO 8601)") }
+            guard let to = try q.date("to") else { throw APIError.invalidField("to", "give the end of the period (ISO 8601)") }
+            return try JSONBody.response(try await desk.slaReport(organizationId: org, from: from, to: to, by: try context.requireActor()))
+        }
     }
 }
