@@ -22,6 +22,8 @@ public struct TicketFilter: Sendable {
     /// Returns tickets with `seq` below this (keyset pagination, newest first).
     public var beforeSeq: Int?
     public var sort: TicketSort = .newest
+    /// Only tickets whose resolution clock is running, the soonest due first (the "breaching soon" queue).
+    public var slaDueFirst = false
     /// Rows to skip (page-number pagination for sorts other than `newest`).
     public var offset = 0
     public var limit = 50
@@ -83,9 +85,14 @@ public enum TicketRepository {
 
     public static func list(_ filter: TicketFilter, scope: TicketScope, on db: any Database) async throws -> [Ticket] {
         guard let visibility = visibility(scope) else { return [] }
-        var q = (db as! any SQLDatabase).select().column(SQLRaw(columns)).from("tickets")
+        var q = (db as! any SQLDatabase).select().column(SQLRaw(filter.slaDueFirst ? qualifiedColumns : columns)).from("tickets")
         if let visibility { q = q.where(visibility) }
         q = apply(filter, to: q)
+        if filter.slaDueFirst {
+            q = q.orderBy(SQLOrderBy(expression: SQLColumn("resolution_due_at", table: "ticket_sla"), direction: SQLDirection.ascending)).limit(filter.limit)
+            if filter.offset > 0 { q = q.offset(filter.offset) }
+            return try await q.all(decoding: TicketRow.self, with: Store.rowDecoder).map { try $0.ticket() }
+        }
         switch filter.sort {
         case .newest:
             // Lead the order with the columns the filter fixes by equality (constant, so the result is unchanged), so
@@ -121,8 +128,15 @@ public enum TicketRepository {
     /// How "open tickets only" is written everywhere, so that the partial indexes match it.
     static let openPredicate = "open = TRUE"
 
+    static let qualifiedColumns = columns.split(separator: ",").map { "tickets." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+
     static func apply(_ filter: TicketFilter, to query: SQLSelectBuilder) -> SQLSelectBuilder {
         var q = query
+        if filter.slaDueFirst {
+            q = q.join("ticket_sla", on: SQLColumn("ticket_id", table: "ticket_sla"), .equal, SQLColumn("id", table: "tickets"))
+                .where(SQLColumn("resolution_outcome", table: "ticket_sla"), .is, SQLLiteral.null)
+                .where(SQLColumn("resolution_due_at", table: "ticket_sla"), .isNot, SQLLiteral.null)
+        }
         if let s = filter.statuses, !s.isEmpty { q = q.where(SQLColumn("status"), .in, SQLBind.group(s.map(\.rawValue))) }
         // A literal, not a parameter: the partial queue indexes (M006) are usable only for this exact term.
         if filter.openOnly { q = q.where(SQLRaw(openPredicate)) }
@@ -132,7 +146,7 @@ public enum TicketRepository {
         if let o = filter.organizationId { q = q.where("organization_id", .equal, SQLBind(o)) }
         if let r = filter.requesterId { q = q.where("requester_id", .equal, SQLBind(r)) }
         if let t = filter.tier { q = q.where("tier", .equal, SQLBind(t.rawValue)) }
-        if let u = filter.updatedSince { q = q.where("updated_at", .greaterThanOrEqual, SQLBind(u)) }
+        if let u = filter.updatedSince { q = q.where(SQLColumn("updated_at", table: "tickets"), .greaterThanOrEqual, SQLBind(u)) }
         if let c = filter.category { q = q.where("category", .equal, SQLBind(c)) }
         if let g = filter.groupIds {
             // No group at all matches nothing (and `IN ()` is not valid SQL on PostgreSQL).

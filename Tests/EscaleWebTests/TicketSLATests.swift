@@ -31,12 +31,20 @@ struct TicketSLATests {
             #expect(replied.sla?.firstResponse == .met)
             #expect(replied.sla?.firstResponseDueAt == nil)
 
+            // The "SLA due soon" queue lists running resolution clocks, soonest first, with their due time.
+            let console = Browser(api)
+            try await console.signIn(w.agent1.email, World.password)
+            let soon = try await console.get("/queues/breaching")
+            #expect(soon.contains(t.subject) && soon.contains("datetime=\"2026-12-04T09:30:00Z\""), "\(soon.html.prefix(200))")
+            #expect(soon.contains("Échéances SLA"))
+
             // Waiting for the requester: the resolution clock is paused, with no due time.
             var p = TicketPatch(); p.status = .pending
             let paused = try await api.send(.patch, "/api/v1/tickets/\(t.id)", token: w.agent1Token, headers: [.ifMatch: "\"v\(replied.version)\""], json: p)
             #expect(paused.status == .ok)
             let pausedSLA = try #require(try paused.json(TicketDTO.self).sla)
             #expect(pausedSLA.paused && pausedSLA.resolutionDueAt == nil && pausedSLA.resolution == .pending)
+            #expect(!(try await console.get("/queues/breaching").contains(t.subject)), "a paused clock is not due")
 
             // Lists carry it too; a ticket of an organization without an SLA policy has none.
             let list = try await api.get("/api/v1/tickets?organization_id=\(w.acme.id)", token: w.agent1Token).json(Page<TicketDTO>.self)

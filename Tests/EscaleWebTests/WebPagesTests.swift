@@ -268,7 +268,7 @@ struct WebPagesTests {
                 #expect(try await admin.post("/account/preferences", [("locale", lang), ("time_zone", "Europe/Paris")]).status == .seeOther)
                 let org = try await api.get("/api/v1/organizations", token: w.admin).object["items"] as! [[String: Any]]
                 let contractId = (try await api.get("/api/v1/organizations/\(w.acme.id)/contracts", token: w.admin).object["items"] as! [[String: Any]])[0]["id"] as! String
-                var paths = ["/queues/mine", "/queues/groups", "/queues/n1", "/queues/n2", "/queues/n3", "/queues/open", "/queues/recent",
+                var paths = ["/queues/mine", "/queues/groups", "/queues/n1", "/queues/n2", "/queues/n3", "/queues/open", "/queues/breaching", "/queues/recent",
                              "/tickets/\(seq)", "/search?q=poste", "/account", "/admin/organizations", "/admin/organizations/\(org[0]["id"]!)",
                              "/admin/contracts/\(contractId)", "/admin/users", "/admin/users/\(w.alice.id)", "/admin/groups", "/admin/categories",
                              "/admin/matrix", "/tickets/424242"]

@@ -36,8 +36,13 @@ struct TicketRow {
     let updated: String
     let updatedISO: String
     let outOfScope: Bool
+    /// The resolution clock, if the ticket has an SLA.
+    let slaStatus: String?
+    let slaStatusKey: String?
+    let slaDue: String?
+    let slaDueISO: String?
 
-    init(_ t: Ticket, names: Desk.Names, l: Localizer, showRequester: Bool = false) {
+    init(_ t: Ticket, names: Desk.Names, l: Localizer, showRequester: Bool = false, sla: SLADTO? = nil) {
         seq = t.seq; number = t.number; subject = t.subject
         status = l.t("status_\(t.status.rawValue)"); statusKey = t.status.rawValue
         priority = l.t("priority_\(t.priority.rawValue)"); priorityValue = t.priority.rawValue
@@ -47,6 +52,10 @@ struct TicketRow {
         requester = showRequester ? names.user(t.requesterId) : nil
         updated = l.dateTime(t.updatedAt); updatedISO = l.iso(t.updatedAt)
         outOfScope = t.outOfScope
+        slaStatus = sla.map { l.t("sla_status_\($0.resolution.rawValue)") }
+        slaStatusKey = sla?.resolution.rawValue
+        slaDue = sla?.resolutionDueAt.map(l.dateTime)
+        slaDueISO = sla?.resolutionDueAt.map(l.iso)
     }
 
     static func names(for tickets: [Ticket], desk: Desk) async throws -> Desk.Names {
@@ -228,6 +237,10 @@ extension TicketRow: MustacheParent {
         case "updated": updated
         case "updatedISO": updatedISO
         case "outOfScope": outOfScope
+        case "slaStatus": slaStatus
+        case "slaStatusKey": slaStatusKey
+        case "slaDue": slaDue
+        case "slaDueISO": slaDueISO
         default: nil
         }
     }

@@ -82,6 +82,7 @@ struct QueuePages {
         let found = try await desk.listTickets(filter, by: s.actor)
         let tickets = Array(found.prefix(Self.pageSize))
         let names = try await TicketRow.names(for: tickets, desk: desk)
+        let sla = try await desk.sla(of: tickets.map(\.id))
         let orgs = try await desk.listOrganizations(by: s.actor)
         let categories = try await desk.listCategories()
         let agents = try await desk.assignableAgents(group: nil)
@@ -90,7 +91,7 @@ struct QueuePages {
         let path = "/queues/\(queue.rawValue)"
         return views.page("queue", QueuePage(
             frame: frame, t: frame.t, heading: l.t("queue_\(queue.rawValue)"), path: path,
-            rows: tickets.map { TicketRow($0, names: names, l: l) }, hasRows: !tickets.isEmpty,
+            rows: tickets.map { TicketRow($0, names: names, l: l, sla: sla[$0.id]) }, hasRows: !tickets.isEmpty,
             statuses: l.statusOptions(selected: status), priorities: l.priorityOptions(selected: priority),
             organizations: orgs.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == organization) },
             categories: l.categoryOptions(categories, selected: category), tiers: l.tierOptions(selected: tier),

@@ -31,7 +31,7 @@ struct Frame {
 
 /// The agent console's queues.
 enum Queue: String, CaseIterable {
-    case mine, groups, n1, n2, n3, open, recent
+    case mine, groups, n1, n2, n3, open, breaching, recent
 
     func filter(for actor: Actor) -> TicketFilter {
         var f = TicketFilter()
@@ -45,6 +45,7 @@ enum Queue: String, CaseIterable {
             f.tier = self == .n1 ? .n1 : self == .n2 ? .n2 : .n3
             f.openOnly = true; f.unassigned = true
         case .open: f.openOnly = true
+        case .breaching: f.openOnly = true; f.slaDueFirst = true
         case .recent: f.sort = .updated
         }
         return f
