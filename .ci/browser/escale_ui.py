@@ -105,7 +105,13 @@ def seed():
         pass
     admin = token(ADMIN_EMAIL, ADMIN_PASSWORD)
     org = api("POST", "/organizations", {"name": ORGANIZATION, "domain": "acme.test"}, admin)["id"]
-    api("POST", f"/organizations/{org}/contracts", {"perimeter": "infrastructure", "valid_from": "2026-01-01"}, admin)
+    # Office hours in Paris and an SLA policy, so that pages show service-level clocks.
+    week = [{"day": d, "start": s, "end": e} for d in ("mon", "tue", "wed", "thu", "fri") for s, e in (("09:00", "12:00"), ("13:30", "18:00"))]
+    calendar = api("POST", "/calendars", {"name": "Bureaux Paris", "time_zone": "Europe/Paris", "hours": week, "french_holidays": True}, admin)["id"]
+    targets = [{"priority": p, "first_response_minutes": 15 if p == 1 else 60, "resolution_minutes": 240 if p == 1 else 480 * p} for p in range(1, 6)]
+    policy = api("POST", "/sla-policies", {"name": "Standard", "calendar_id": calendar, "targets": targets}, admin)["id"]
+    api("POST", f"/organizations/{org}/contracts", {"perimeter": "infrastructure", "valid_from": "2026-01-01",
+                                                      "calendar_id": calendar, "sla_policy_id": policy}, admin)
     group_ids = {k: api("POST", "/groups", {"name": name, "tier": tier}, admin)["id"] for k, (name, tier) in GROUPS.items()}
     for u in USERS.values():
         body = {"email": u.email, "name": u.name, "role": u.role, "password": u.password, "locale": u.lang,
