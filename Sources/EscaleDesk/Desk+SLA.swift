@@ -58,22 +58,24 @@ extension Desk {
         return SLAHistory(createdAt: ticket.createdAt, priority: initialPriority, changes: changes)
     }
 
-    /// The SLA of these tickets as of `now`, for the API and the pages (one query).
-    public func sla(of ticketIds: [UUID], on db: (any Database)? = nil) async throws -> [UUID: SLADTO] {
+    /// The SLA of these tickets (already read through the caller's scope) as of `now`, in one query. Only tickets
+    /// whose organization's contract has a policy can have one: the (cached) contracts are asked first, so desks
+    /// without SLAs pay no query at all.
+    public func sla(of tickets: [Ticket], on db: (any Database)? = nil) async throws -> [UUID: SLADTO] {
+        let db = db ?? store.database
+        var covered = Set<UUID>()
+        for org in Set(tickets.map(\.organizationId)) where try await activeContract(of: org, on: db)?.slaPolicyId != nil {
+            covered.insert(org)
+        }
+        let ids = tickets.filter { covered.contains($0.organizationId) }.map(\.id)
+        guard !ids.isEmpty else { return [:] }
         let at = now
-        return try await TicketSLAStore.load(ticketIds, on: db ?? store.database).mapValues { SLADTO(policyId: $0.policyId, $0.1, at: at) }
+        return try await TicketSLAStore.load(ids, on: db).mapValues { SLADTO(policyId: $0.policyId, $0.1, at: at) }
     }
 
     /// Tickets as the API shows them, with their SLA (one query for all of them).
     public func dtos(_ tickets: [Ticket], on db: (any Database)? = nil) async throws -> [TicketDTO] {
-        // Only tickets whose organization's contract has a policy can have an SLA: ask the (cached) contracts first,
-        // so that desks without SLAs pay no query at all.
-        var covered = Set<UUID>()
-        for org in Set(tickets.map(\.organizationId)) where try await activeContract(of: org, on: db ?? store.database)?.slaPolicyId != nil {
-            covered.insert(org)
-        }
-        let ids = tickets.filter { covered.contains($0.organizationId) }.map(\.id)
-        let sla = ids.isEmpty ? [:] : try await sla(of: ids, on: db)
+        let sla = try await sla(of: tickets, on: db)
         return tickets.map { t in
             var dto = TicketDTO(t)
             dto.sla = sla[t.id]

@@ -30,6 +30,17 @@ public struct TicketFilter: Sendable {
     public init() {}
 }
 
+extension TicketFilter {
+    /// One group in `groupIds` (an agent's usual case) becomes an equality, which the queue indexes serve in order.
+    var normalised: TicketFilter {
+        guard let g = groupIds, g.count == 1, groupId == nil else { return self }
+        var f = self
+        f.groupId = g[0]
+        f.groupIds = nil
+        return f
+    }
+}
+
 public enum TicketSort: String, Sendable, CaseIterable {
     case newest, oldest, priority, updated
 }
@@ -84,6 +95,7 @@ public enum TicketRepository {
     }
 
     public static func list(_ filter: TicketFilter, scope: TicketScope, on db: any Database) async throws -> [Ticket] {
+        let filter = filter.normalised
         guard let visibility = visibility(scope) else { return [] }
         var q = (db as! any SQLDatabase).select().column(SQLRaw(filter.slaDueFirst ? qualifiedColumns : columns)).from("tickets")
         if let visibility { q = q.where(visibility) }
@@ -116,6 +128,7 @@ public enum TicketRepository {
     /// How many tickets match, counting no further than `cap` (navigation badges show "cap+"): the cost stays bounded
     /// however large a queue grows.
     public static func count(_ filter: TicketFilter, scope: TicketScope, cap: Int, on db: any Database) async throws -> Int {
+        let filter = filter.normalised
         guard let visibility = visibility(scope) else { return 0 }
         var inner = (db as! any SQLDatabase).select().column(SQLLiteral.numeric("1")).from("tickets")
         if let visibility { inner = inner.where(visibility) }

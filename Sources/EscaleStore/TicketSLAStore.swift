@@ -54,11 +54,10 @@ public enum TicketSLAStore {
         }
     }
 
-    /// Replaces a ticket's snapshot (or removes it when the ticket has no SLA any more).
-    public static func save(_ snapshot: SLASnapshot?, policyId: UUID?, ticketId: UUID, at: Date, on db: any Database) async throws {
+    /// Replaces a ticket's snapshot.
+    public static func save(_ snapshot: SLASnapshot, policyId: UUID, ticketId: UUID, at: Date, on db: any Database) async throws {
         let sql = db as! any SQLDatabase
         try await sql.delete(from: "ticket_sla").where("ticket_id", .equal, SQLBind(ticketId)).run()
-        guard let snapshot, let policyId else { return }
         try await sql.insert(into: "ticket_sla").model(Row(ticketId: ticketId, policyId: policyId, snapshot, at: at), with: Store.rowEncoder).run()
     }
 

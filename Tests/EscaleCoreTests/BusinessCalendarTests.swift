@@ -130,15 +130,18 @@ struct BusinessCalendarTests {
 
     @Test("closed periods never count: nights, weekends and holidays of the office calendar")
     func closedNeverCounts() async {
+        var paris = Calendar(identifier: .gregorian)
+        paris.timeZone = Self.paris
         await propertyCheck(count: 300, input: Self.instants) { start in
             let c = Self.office
             let open = try #require(c.nextOpening(atOrAfter: start))
             #expect(c.businessSeconds(from: start, to: open) == 0)
-            let day = c.day(of: start)
-            if c.isHoliday(day) || c.openIntervals(on: day).isEmpty {
-                let intervals = c.openIntervals(on: day)
-                #expect(intervals.isEmpty)
-            }
+            // A whole local day counts 7 h 30 on a working weekday, nothing on a weekend or a holiday.
+            let dayStart = paris.startOfDay(for: start)
+            let dayEnd = try #require(paris.date(byAdding: .day, value: 1, to: dayStart))
+            let weekend = paris.isDateInWeekend(start)
+            let expected: TimeInterval = weekend || c.isHoliday(c.day(of: start)) ? 0 : 450 * 60
+            #expect(c.businessSeconds(from: dayStart, to: dayEnd) == expected, "\(start)")
         }
     }
 }

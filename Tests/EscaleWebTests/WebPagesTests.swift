@@ -113,6 +113,11 @@ struct WebPagesTests {
             try await alice.signIn(w.alice.email, World.password)
             let form = try await alice.get("/requests/new")
             #expect(form.contains("Je ne peux plus travailler du tout"))
+            // A refusal is told in the reader's language, with what they typed kept.
+            let refused = try await alice.post("/requests", [("subject", " "), ("description", "Texte gardé"), ("impact", "high"), ("urgency", "medium")])
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.contains("L&#39;objet est obligatoire (250 caractères au plus).") || refused.contains("L'objet est obligatoire (250 caractères au plus)."), "\(refused.html.prefix(2000))")
+            #expect(refused.contains(">Texte gardé</textarea>"))
             let created = try await alice.post("/requests", [
                 ("subject", "Imprimante bloquée"), ("description", "Elle affiche **erreur 42** <script>alert(1)</script>"),
                 ("category", ""), ("impact", "high"), ("urgency", "medium"), ("occurred_at", "2026-12-01T08:30"),
@@ -336,7 +341,7 @@ struct WebPagesTests {
             #expect(orgPage.contains("In force"), "the administrator reads English")
             let bad = try await admin.post(orgPath + "/contracts", [("name", "x"), ("perimeter", "everything"), ("valid_from", "2026-01-01")])
             #expect(bad.status == .unprocessableContent)
-            #expect(bad.contains("must be one of hardware, infrastructure, categories"))
+            #expect(bad.contains("Choose a perimeter: hardware, whole infrastructure or chosen categories."), "the rule, in the administrator's language")
 
             _ = try await admin.get("/admin/groups")
             #expect(try await admin.post("/admin/groups", [("name", "Réseau N2"), ("tier", "2")]).status == .seeOther)

@@ -137,7 +137,7 @@ struct AdminPages {
             return Views.redirect(try await body(form, s))
         } catch let e as DomainError {
             switch e {
-            case .invalid, .conflict: return try await back(TicketPages.message(e, l))
+            case .invalid, .conflict: return try await back(l.message(for: e))
             default: throw e
             }
         }

@@ -51,7 +51,7 @@ struct AuthPages {
             do {
                 try await desk.updatePreferences(locale: form["locale"] ?? s.locale, timeZone: form.text("time_zone") ?? "", session: s)
             } catch let e as DomainError {
-                return try await account(request, context, error: e.description)
+                return try await account(request, context, error: PageContext.localizer(request: request, session: s).message(for: e))
             }
             return Views.redirect("/account?done=saved")
         }

@@ -14,7 +14,6 @@ extension Frame: MustacheParent {
         case "userName": userName
         case "csrf": csrf
         case "isStaff": isStaff
-        case "isAdmin": isAdmin
         case "nav": nav
         case "flash": flash
         case "searchQuery": searchQuery

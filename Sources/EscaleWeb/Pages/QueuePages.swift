@@ -82,7 +82,7 @@ struct QueuePages {
         let found = try await desk.listTickets(filter, by: s.actor)
         let tickets = Array(found.prefix(Self.pageSize))
         let names = try await TicketRow.names(for: tickets, desk: desk)
-        let sla = try await desk.sla(of: tickets.map(\.id))
+        let sla = try await desk.sla(of: tickets)
         let orgs = try await desk.listOrganizations(by: s.actor)
         let categories = try await desk.listCategories()
         let agents = try await desk.assignableAgents(group: nil)
@@ -107,9 +107,8 @@ struct QueuePages {
         if s.actor.role.isStaff { return Views.redirect("/queues/mine") }
         let l = PageContext.localizer(request: request, session: s)
         let page = min(max(request.uri.queryParameters["page"].flatMap { Int(String($0)) } ?? 1, 1), Self.maxPage)
+        // What a requester or client manager sees (their own requests, or their organization's) is their scope.
         var filter = TicketFilter()
-        // A client manager sees the organization's requests (their scope); a requester sees their own.
-        if s.actor.role == .requester && !s.actor.seesOrganizationTickets { filter.requesterId = s.actor.userId }
         filter.sort = .updated
         filter.offset = (page - 1) * Self.pageSize
         filter.limit = Self.pageSize + 1
@@ -145,11 +144,11 @@ struct QueuePages {
         let form = try await Form.read(request, context: context, desk: desk, csrf: s.csrfToken)
         let l = PageContext.localizer(request: request, session: s)
         do {
-            guard let impact = form["impact"].flatMap(Level.init(rawValue:)) else { throw DomainError.invalid(field: "impact", l.t("request_impact_required")) }
+            guard let impact = form["impact"].flatMap(Level.init(rawValue:)) else { throw DomainError.invalid(field: "impact", "say how much it stops you") }
             let urgency = form["urgency"].flatMap(Level.init(rawValue:)) ?? .medium
             var occurredAt: Date?
             if let raw = form.text("occurred_at") {
-                guard let d = l.parseLocalInput(raw) else { throw DomainError.invalid(field: "occurred_at", l.t("request_bad_date")) }
+                guard let d = l.parseLocalInput(raw) else { throw DomainError.invalid(field: "occurred_at", "unreadable date and time") }
                 occurredAt = min(d, desk.clock.now())
             }
             let input = TicketInput(subject: form["subject"] ?? "", description: form["description"] ?? "", impact: impact, urgency: urgency,
@@ -160,8 +159,8 @@ struct QueuePages {
             return Views.redirect("/tickets/\(ticket.seq)?done=created")
         } catch let e as DomainError {
             form.discardFiles()
-            guard case let .invalid(field, message) = e else { throw e }
-            return try await newRequest(request, context, form: form, error: l.strings["field_\(field)"].map { "\($0) : \(message)" } ?? message)
+            guard case .invalid = e else { throw e }
+            return try await newRequest(request, context, form: form, error: l.message(for: e))
         }
     }
 

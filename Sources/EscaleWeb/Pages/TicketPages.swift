@@ -65,7 +65,7 @@ struct TicketPages {
         let events = try await desk.timeline(of: ticket, by: s.actor)
         let names = try await TimelineEntry.names(for: events, ticket: ticket, desk: desk)
         let categories = try await desk.listCategories()
-        let header = TicketHeader(ticket, names: names, categories: categories, sla: try await desk.sla(of: [ticket.id])[ticket.id], l: l)
+        let header = TicketHeader(ticket, names: names, categories: categories, sla: try await desk.sla(of: [ticket])[ticket.id], l: l)
         let entries = TimelineRenderer(views: views).render(events.map { TimelineEntry($0, names: names, l: l) }, l)
         let live = "/live?ticket=\(ticket.id.uuidString)"
         let status: HTTPResponse.Status = conflict != nil ? .conflict : error != nil ? .unprocessableContent : .ok
@@ -109,17 +109,9 @@ struct TicketPages {
             form.discardFiles()
             switch e {
             case .invalid, .invalidTransition, .forbidden:
-                return try await page(request, context, seq: n, error: Self.message(e, l), draft: draft(form))
+                return try await page(request, context, seq: n, error: l.message(for: e), draft: draft(form))
             default: throw e
             }
-        }
-    }
-
-    static func message(_ e: DomainError, _ l: Localizer) -> String {
-        switch e {
-        case let .invalid(field, message): l.strings["field_\(field)"].map { "\($0) : \(message)" } ?? message
-        case .invalidTransition: l.t("error_transition")
-        default: e.description
         }
     }
 

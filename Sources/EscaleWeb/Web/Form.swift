@@ -25,7 +25,6 @@ struct Form: Sendable {
     }
     func int(_ name: String) -> Int? { text(name).flatMap { Int($0) } }
     func uuid(_ name: String) -> UUID? { text(name).flatMap { UUID(uuidString: $0) } }
-    var checkboxes: Set<String> { Set(fields.filter { $0.value.contains("on") }.map(\.key)) }
 
     static let maxFieldsBytes = 1 << 20
     static let maxFiles = 5

@@ -1,3 +1,4 @@
+import EscaleCore
 import Foundation
 
 /// The localisation catalogue: every string a page or an e-mail shows, in French and English, from
@@ -105,5 +106,19 @@ public struct Localizer: @unchecked Sendable {
         let h = m / 60, r = m % 60
         if h == 0 { return t("duration_minutes", r) }
         return r == 0 ? t("duration_hours", h) : t("duration_hours_minutes", h, r)
+    }
+}
+
+extension Localizer {
+    /// A refusal from the desk, in the reader's language. Domain errors carry English details for developers; people
+    /// read the rule of the field at fault (`invalid_<field>` in the catalogue), or a general message.
+    func message(for error: DomainError) -> String {
+        switch error {
+        case let .invalid(field, _): strings["invalid_\(field)"] ?? t("error_invalid_message")
+        case .invalidTransition: t("error_transition")
+        case .conflict: t("error_conflict")
+        case .forbidden: t("error_forbidden_message")
+        default: t("error_invalid_message")
+        }
     }
 }

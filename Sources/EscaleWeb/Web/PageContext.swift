@@ -21,7 +21,6 @@ struct Frame {
     let userName: String
     let csrf: String
     let isStaff: Bool
-    let isAdmin: Bool
     let nav: [NavItem]
     let flash: String?
     let searchQuery: String
@@ -37,10 +36,7 @@ enum Queue: String, CaseIterable {
         var f = TicketFilter()
         switch self {
         case .mine: f.assigneeId = actor.userId; f.openOnly = true
-        case .groups:
-            // One group (the usual case) as an equality, which the queue indexes serve in order.
-            if actor.groupIds.count == 1 { f.groupId = actor.groupIds.first } else { f.groupIds = actor.groupIds.sorted { $0.uuidString < $1.uuidString } }
-            f.openOnly = true
+        case .groups: f.groupIds = actor.groupIds.sorted { $0.uuidString < $1.uuidString }; f.openOnly = true
         case .n1, .n2, .n3:
             f.tier = self == .n1 ? .n1 : self == .n2 ? .n2 : .n3
             f.openOnly = true; f.unassigned = true
@@ -63,33 +59,32 @@ enum PageContext {
 
     /// The frame without queue counts (error pages, sign-in).
     static func frame(_ l: Localizer, session: Desk.WebSession?, title: String, request: Request, live: String? = nil) -> Frame {
-        Frame(lang: l.lang, title: title, t: l.strings, signedIn: session != nil, userName: session?.name ?? "",
-              csrf: session?.csrfToken ?? "", isStaff: session?.actor.role.isStaff ?? false, isAdmin: session?.actor.role == .admin,
-              nav: session.map { staticNav($0, l, path: request.uri.path) } ?? [], flash: flash(request, l),
-              searchQuery: request.uri.queryParameters["q"].map(String.init) ?? "", live: live)
+        frame(l, session: session, title: title, request: request, live: live, queues: [])
     }
 
-    /// The full frame: for staff, the queues with their counts (one bounded count per queue).
+    /// The full frame: for staff, the queues with their counts (one bounded count per queue, run side by side).
     static func frame(_ l: Localizer, session: Desk.WebSession, desk: Desk, title: String, request: Request, current: Queue? = nil, live: String? = nil) async throws -> Frame {
-        var nav: [Frame.NavItem] = []
+        var queues: [Frame.NavItem] = []
         if session.actor.role.isStaff {
-            // The counts are independent reads: run them side by side on the pool's connections.
-            let counted = Queue.allCases.filter { $0 != .recent }
             let counts = try await withThrowingTaskGroup(of: (Queue, Int).self) { group in
-                for q in counted {
+                for q in Queue.allCases where q != .recent {
                     group.addTask { (q, try await desk.countTickets(q.filter(for: session.actor), by: session.actor, cap: Queue.countCap)) }
                 }
                 return try await group.reduce(into: [Queue: Int]()) { $0[$1.0] = $1.1 }
             }
-            for q in Queue.allCases {
+            queues = Queue.allCases.map { q in
                 let count = counts[q].map { $0 >= Queue.countCap ? "\(Queue.countCap - 1)+" : String($0) }
-                nav.append(.init(label: l.t("queue_\(q.rawValue)"), href: "/queues/\(q.rawValue)", count: count, current: q == current, id: "nav-\(q.rawValue)"))
+                return .init(label: l.t("queue_\(q.rawValue)"), href: "/queues/\(q.rawValue)", count: count, current: q == current, id: "nav-\(q.rawValue)")
             }
         }
-        nav += staticNav(session, l, path: request.uri.path)
-        return Frame(lang: l.lang, title: title, t: l.strings, signedIn: true, userName: session.name, csrf: session.csrfToken,
-                     isStaff: session.actor.role.isStaff, isAdmin: session.actor.role == .admin, nav: nav, flash: flash(request, l),
-                     searchQuery: request.uri.queryParameters["q"].map(String.init) ?? "", live: live)
+        return frame(l, session: session, title: title, request: request, live: live, queues: queues)
+    }
+
+    private static func frame(_ l: Localizer, session: Desk.WebSession?, title: String, request: Request, live: String?, queues: [Frame.NavItem]) -> Frame {
+        Frame(lang: l.lang, title: title, t: l.strings, signedIn: session != nil, userName: session?.name ?? "",
+              csrf: session?.csrfToken ?? "", isStaff: session?.actor.role.isStaff ?? false,
+              nav: queues + (session.map { staticNav($0, l, path: request.uri.path) } ?? []), flash: flash(request, l),
+              searchQuery: request.uri.queryParameters["q"].map(String.init) ?? "", live: live)
     }
 
     private static func staticNav(_ session: Desk.WebSession, _ l: Localizer, path: String) -> [Frame.NavItem] {

@@ -55,9 +55,8 @@
     if (!ticket || !form.querySelector || !form.querySelector('input[name="version"]')) return;
     var live = ticket.getAttribute("data-live-version");
     var mine = form.querySelector('input[name="version"]').value;
-    if (live && live !== mine && !window.confirm(document.documentElement.lang === "fr"
-        ? "Ce ticket a été modifié par quelqu'un d'autre depuis l'ouverture de la page. Envoyer quand même ? (Le serveur vous montrera les changements.)"
-        : "Someone else changed this ticket since the page opened. Send anyway? (The server will show you the changes.)")) {
+    // The question comes from the localisation catalogue, through the page.
+    if (live && live !== mine && !window.confirm(body.getAttribute("data-stale-warning"))) {
       e.preventDefault();
     }
   });
