@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Layers point one way: Core <- API <- Store <- Desk <- Web <- executables.
+// Layers point one way: Core <- API <- Store <- Desk <- Channels <- Web <- executables.
 // `swift build --target EscaleCore` must never compile Hummingbird or Fluent.
 let package = Package(
     name: "escale",
@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
     ],
     targets: [
         .target(name: "EscaleCore"),
@@ -52,10 +53,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Channels and integrations reaching the outside world (webhooks and chat hooks now; mail, chat, phone later).
+        .target(
+            name: "EscaleChannels",
+            dependencies: [
+                "EscaleCore", "EscaleDesk",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .target(
             name: "EscaleWeb",
             dependencies: [
-                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleDesk",
+                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleDesk", "EscaleChannels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -31,15 +31,20 @@ public struct ContractInput: Codable, Sendable {
     public var slaPolicyId: UUID?
     public var onCall: Bool?
     public var requestersSeeOrganization: Bool?
+    public var onCallPolicyId: UUID?
+    public var escalationRules: [EscalationRuleDTO]?
     public init(name: String? = nil, perimeter: String, categories: [String]? = nil, validFrom: Day, validUntil: Day? = nil,
-                calendarId: UUID? = nil, slaPolicyId: UUID? = nil, onCall: Bool? = nil, requestersSeeOrganization: Bool? = nil) {
+                calendarId: UUID? = nil, slaPolicyId: UUID? = nil, onCall: Bool? = nil, requestersSeeOrganization: Bool? = nil,
+                onCallPolicyId: UUID? = nil, escalationRules: [EscalationRuleDTO]? = nil) {
         self.name = name; self.perimeter = perimeter; self.categories = categories; self.validFrom = validFrom
         self.validUntil = validUntil; self.calendarId = calendarId; self.slaPolicyId = slaPolicyId; self.onCall = onCall
         self.requestersSeeOrganization = requestersSeeOrganization
+        self.onCallPolicyId = onCallPolicyId; self.escalationRules = escalationRules
     }
 
     enum CodingKeys: String, CodingKey {
         case name, perimeter, categories, validFrom = "valid_from", validUntil = "valid_until", calendarId = "calendar_id", slaPolicyId = "sla_policy_id", onCall = "on_call", requestersSeeOrganization = "requesters_see_organization"
+        case onCallPolicyId = "on_call_policy_id", escalationRules = "escalation_rules"
     }
 }
 
@@ -55,11 +60,14 @@ public struct ContractDTO: Codable, Sendable {
     public var slaPolicyId: UUID?
     public var onCall: Bool
     public var requestersSeeOrganization: Bool
+    public var onCallPolicyId: UUID?
+    public var escalationRules: [EscalationRuleDTO]
     public var active: Bool
     public var createdAt: Date
     public init(id: UUID, organizationId: UUID, name: String, perimeter: String, categories: [String], validFrom: Day,
                 validUntil: Day?, calendarId: UUID?, slaPolicyId: UUID?, onCall: Bool, requestersSeeOrganization: Bool,
-                active: Bool, createdAt: Date) {
+                onCallPolicyId: UUID?, escalationRules: [EscalationRuleDTO], active: Bool, createdAt: Date) {
+        self.onCallPolicyId = onCallPolicyId; self.escalationRules = escalationRules
         self.id = id; self.organizationId = organizationId; self.name = name; self.perimeter = perimeter
         self.categories = categories; self.validFrom = validFrom; self.validUntil = validUntil; self.calendarId = calendarId
         self.slaPolicyId = slaPolicyId; self.onCall = onCall; self.requestersSeeOrganization = requestersSeeOrganization
@@ -68,6 +76,7 @@ public struct ContractDTO: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, organizationId = "organization_id", name, perimeter, categories, validFrom = "valid_from", validUntil = "valid_until", calendarId = "calendar_id", slaPolicyId = "sla_policy_id", onCall = "on_call", requestersSeeOrganization = "requesters_see_organization", active, createdAt = "created_at"
+        case onCallPolicyId = "on_call_policy_id", escalationRules = "escalation_rules"
     }
 }
 
@@ -150,5 +159,45 @@ public struct CategoryDTO: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case key, domain, nameEn = "name_en", nameFr = "name_fr"
+    }
+}
+
+/// An automatic escalation rule of a contract: `{trigger: "first_response" | "resolution" | "breach" | "priority1_created",
+/// percent (first_response and resolution), action: "functional" | "hierarchical"}`.
+public struct EscalationRuleDTO: Codable, Sendable, Equatable {
+    public var trigger: String
+    public var percent: Int?
+    public var action: String
+
+    public init(trigger: String, percent: Int? = nil, action: String) {
+        self.trigger = trigger; self.percent = percent; self.action = action
+    }
+
+    public init(_ rule: EscalationRule) {
+        action = rule.action.rawValue
+        switch rule.trigger {
+        case let .firstResponse(p): trigger = "first_response"; percent = p
+        case let .resolution(p): trigger = "resolution"; percent = p
+        case .breach: trigger = "breach"; percent = nil
+        case .priorityOneCreated: trigger = "priority1_created"; percent = nil
+        }
+    }
+
+    public func rule() throws -> EscalationRule {
+        guard let action = EscalationRule.Action(rawValue: action) else {
+            throw DomainError.invalid(field: "escalation_rules", "action must be functional or hierarchical")
+        }
+        func percent() throws -> Int {
+            guard let p = self.percent else { throw DomainError.invalid(field: "escalation_rules", "\(trigger) needs a percent (1–100)") }
+            return p
+        }
+        let t: EscalationRule.Trigger = switch trigger {
+        case "first_response": .firstResponse(percent: try percent())
+        case "resolution": .resolution(percent: try percent())
+        case "breach": .breach
+        case "priority1_created": .priorityOneCreated
+        default: throw DomainError.invalid(field: "escalation_rules", "trigger must be first_response, resolution, breach or priority1_created")
+        }
+        return try EscalationRule(trigger: t, action: action)
     }
 }

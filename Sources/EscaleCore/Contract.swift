@@ -89,11 +89,19 @@ public struct Contract: Sendable, Equatable {
     public let onCall: Bool
     /// Requesters may see every ticket of their organization, not only their own.
     public let requestersSeeOrganization: Bool
+    /// Who is paged for priority 1–2 tickets outside support hours, when `onCall` is set.
+    public let onCallPolicyId: UUID?
+    /// Automatic escalations, each fired at most once per ticket.
+    public let escalationRules: [EscalationRule]
 
     public init(
         id: UUID, organizationId: UUID, perimeter: Perimeter, validFrom: Day, validUntil: Day?,
-        calendarId: UUID? = nil, slaPolicyId: UUID? = nil, onCall: Bool = false, requestersSeeOrganization: Bool = false
+        calendarId: UUID? = nil, slaPolicyId: UUID? = nil, onCall: Bool = false, requestersSeeOrganization: Bool = false,
+        onCallPolicyId: UUID? = nil, escalationRules: [EscalationRule] = []
     ) throws {
+        if Set(escalationRules).count != escalationRules.count {
+            throw DomainError.invalid(field: "escalation_rules", "the same rule is given twice")
+        }
         if let until = validUntil, until < validFrom {
             throw DomainError.invalid(field: "valid_until", "the contract ends (\(until)) before it starts (\(validFrom))")
         }
@@ -109,6 +117,15 @@ public struct Contract: Sendable, Equatable {
         self.slaPolicyId = slaPolicyId
         self.onCall = onCall
         self.requestersSeeOrganization = requestersSeeOrganization
+        self.onCallPolicyId = onCallPolicyId
+        self.escalationRules = escalationRules
+    }
+
+    /// A ticket is routed to on-call when the contract has it, the ticket is priority 1 or 2, and it arrives
+    /// outside the contract's support hours.
+    public func routesToOnCall(priority: Priority, at instant: Date, calendar: BusinessCalendar?) -> Bool {
+        guard onCall, onCallPolicyId != nil, priority <= .high, let calendar else { return false }
+        return !calendar.isOpen(at: instant)
     }
 
     public func isActive(on day: Day) -> Bool {

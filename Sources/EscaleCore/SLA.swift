@@ -119,6 +119,10 @@ public struct SLAState: Sendable, Equatable {
     public let pausedMinutes: Int
     public let transitions: [SLATransition]
     public let snapshot: SLASnapshot
+    /// The instant the state was computed for.
+    public let at: Date
+    /// Each clock's progress (next update only when the policy promises it).
+    public let progress: [SLAMetric: Progress]
 }
 
 /// Replays a ticket's history against a policy and a calendar. Pure: the same history, policy, calendar and `now`
@@ -288,7 +292,23 @@ public enum SLAClock {
                 nextUpdate: t.nextUpdate.map { nextUpdate.status(target: seconds($0), warningAt: warning($0)) },
                 resolution: resolution.status(target: seconds(t.resolution), warningAt: warning(t.resolution)),
                 resolutionElapsedMinutes: Int(resolution.elapsed / 60), pausedMinutes: Int(paused / 60),
-                transitions: log.sorted { $0.at < $1.at }, snapshot: snapshot)
+                transitions: log.sorted { $0.at < $1.at }, snapshot: snapshot, at: now,
+                progress: progress(now: now))
+        }
+
+        func progress(now: Date) -> [SLAMetric: SLAState.Progress] {
+            let t = targets
+            func p(_ m: Meter, _ minutes: Int, running: Bool) -> SLAState.Progress {
+                .init(elapsedSeconds: m.elapsed, targetSeconds: seconds(minutes), running: running && !m.done, done: m.done,
+                      breached: m.breached, breachedAt: log.last { $0.metric == m.metric && $0.kind == .breached }?.at,
+                      dueAt: due(m, minutes, now: now, running: running))
+            }
+            var out: [SLAMetric: SLAState.Progress] = [
+                .firstResponse: p(firstResponse, t.firstResponse, running: true),
+                .resolution: p(resolution, t.resolution, running: resolutionRunning),
+            ]
+            if let n = t.nextUpdate { out[.nextUpdate] = p(nextUpdate, n, running: resolutionRunning) }
+            return out
         }
     }
 }

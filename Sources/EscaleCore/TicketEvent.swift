@@ -11,6 +11,15 @@ public enum TicketEventKind: String, Codable, Sendable, CaseIterable {
     case fieldChanged = "field_changed"
     case escalated
     case workLogged = "work_logged"
+    /// An SLA clock's transition (`field` the metric, `newValue` the transition: started, paused, resumed, warning,
+    /// breached, met), at the instant it happened.
+    case sla
+    /// Someone was paged or notified (`field` the reason: on_call or the escalation rule, `newValue` the user).
+    case paged
+    /// A page was acknowledged (`actorId` who).
+    case acknowledged
+    /// A notification could not be delivered after every retry (`field` the channel, `reason` the last error).
+    case deliveryFailed = "delivery_failed"
 }
 
 /// One entry of a ticket's append-only timeline. Never updated or deleted: audit, SLA and reports derive from it.

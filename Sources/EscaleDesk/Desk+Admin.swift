@@ -72,7 +72,10 @@ extension Desk {
             m.validFrom = replacement.validFrom; m.validUntil = replacement.validUntil; m.calendarId = replacement.calendarId
             m.slaPolicyId = replacement.slaPolicyId; m.onCall = replacement.onCall
             m.requestersSeeOrganization = replacement.requestersSeeOrganization
+            m.onCallPolicyId = replacement.onCallPolicyId; m.escalationRules = replacement.escalationRules
             try await m.save(on: db)
+            // The organization's open tickets run on the new terms from now on.
+            try await self.scheduleSLAReplay(organizationId: m.organizationId, on: db)
             try await self.audit(actor, "update", "contract", id, "\(m.name) (\(m.perimeter))", on: db)
             return try self.dto(m)
         }

@@ -22,6 +22,25 @@ extension Desk {
         return CalendarDTO(id: m.id!, input: input, createdAt: m.createdAt)
     }
 
+    /// Replaces a calendar. Open tickets whose SLA runs on it are replayed in the background.
+    public func updateCalendar(_ id: UUID, _ input: CalendarInput, by actor: Actor, on db: any Database) async throws -> CalendarDTO {
+        try AccessPolicy.require(actor, .manageDirectory)
+        guard let m = try await CalendarModel.find(id, on: db) else { throw DomainError.notFound("calendar") }
+        var input = input
+        input.name = try Self.validName(input.name, field: "name")
+        _ = try input.calendar()
+        if let other = try await CalendarModel.query(on: db).filter(\.$name == input.name).first(), other.id != id {
+            throw DomainError.conflict("a calendar named '\(input.name)' already exists")
+        }
+        m.name = input.name; m.timeZone = input.timeZone
+        m.definition = String(decoding: try JSONEncoder().encode(input), as: UTF8.self)
+        try await m.save(on: db)
+        try await audit(actor, "update", "calendar", id, input.name, on: db)
+        let policies = Set(try await SLAPolicyModel.query(on: db).filter(\.$calendarId == id).all().compactMap(\.id))
+        try await scheduleSLAReplay(policies: policies, reason: "calendar:\(id.uuidString)", on: db)
+        return CalendarDTO(id: id, input: input, createdAt: m.createdAt)
+    }
+
     public func listCalendars(by actor: Actor) async throws -> [CalendarDTO] {
         try AccessPolicy.require(actor, .readDirectory)
         return try await CalendarModel.query(on: store.database).sort(\.$name).all().map(Self.dto)

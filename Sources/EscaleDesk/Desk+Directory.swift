@@ -74,10 +74,15 @@ extension Desk {
         if let p = input.slaPolicyId, try await !slaPolicyExists(p, on: db) {
             throw DomainError.invalid(field: "sla_policy_id", "unknown SLA policy")
         }
+        if let p = input.onCallPolicyId, try await OnCallPolicyModel.find(p, on: db) == nil {
+            throw DomainError.invalid(field: "on_call_policy_id", "unknown on-call policy")
+        }
+        let rules = try (input.escalationRules ?? []).map { try $0.rule() }
         let contract = try Contract(
             id: id, organizationId: organizationId, perimeter: perimeter, validFrom: input.validFrom,
             validUntil: input.validUntil, calendarId: input.calendarId, slaPolicyId: input.slaPolicyId,
-            onCall: input.onCall ?? false, requestersSeeOrganization: input.requestersSeeOrganization ?? false)
+            onCall: input.onCall ?? false, requestersSeeOrganization: input.requestersSeeOrganization ?? false,
+            onCallPolicyId: input.onCallPolicyId, escalationRules: rules)
         let m = ContractModel()
         m.id = contract.id
         m.organizationId = organizationId
@@ -94,6 +99,8 @@ extension Desk {
         m.slaPolicyId = contract.slaPolicyId
         m.onCall = contract.onCall
         m.requestersSeeOrganization = contract.requestersSeeOrganization
+        m.onCallPolicyId = contract.onCallPolicyId
+        m.escalationRules = Self.payload(rules.map(EscalationRuleDTO.init))
         return m
     }
 
@@ -121,7 +128,12 @@ extension Desk {
         }
         return try Contract(id: m.id!, organizationId: m.organizationId, perimeter: perimeter, validFrom: Day(m.validFrom)!,
                             validUntil: m.validUntil.flatMap(Day.init), calendarId: m.calendarId, slaPolicyId: m.slaPolicyId,
-                            onCall: m.onCall, requestersSeeOrganization: m.requestersSeeOrganization)
+                            onCall: m.onCall, requestersSeeOrganization: m.requestersSeeOrganization,
+                            onCallPolicyId: m.onCallPolicyId, escalationRules: try Self.escalationRules(m))
+    }
+
+    static func escalationRules(_ m: ContractModel) throws -> [EscalationRule] {
+        try JSONDecoder().decode([EscalationRuleDTO].self, from: Data(m.escalationRules.utf8)).map { try $0.rule() }
     }
 
     // MARK: Support groups
@@ -290,7 +302,8 @@ extension Desk {
         let categories: [String] = if case let .categories(keys) = c.perimeter { keys.sorted() } else { [] }
         return ContractDTO(id: m.id!, organizationId: m.organizationId, name: m.name, perimeter: m.perimeter, categories: categories,
                            validFrom: c.validFrom, validUntil: c.validUntil, calendarId: m.calendarId, slaPolicyId: m.slaPolicyId,
-                           onCall: m.onCall, requestersSeeOrganization: m.requestersSeeOrganization, active: c.isActive(on: Day(now)), createdAt: m.createdAt)
+                           onCall: m.onCall, requestersSeeOrganization: m.requestersSeeOrganization, onCallPolicyId: m.onCallPolicyId,
+                           escalationRules: c.escalationRules.map(EscalationRuleDTO.init), active: c.isActive(on: Day(now)), createdAt: m.createdAt)
     }
 
     static func dto(_ u: UserModel, groupIds: [UUID]) -> UserDTO {

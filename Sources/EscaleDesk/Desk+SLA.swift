@@ -17,29 +17,104 @@ extension Desk {
         return (policyId, policy, calendar)
     }
 
-    /// Recomputes a ticket's SLA snapshot inside the writing transaction. `created` is true for a ticket written in
-    /// this transaction (its timeline is only the creation, which may not be flushed yet).
-    func refreshSLA(_ ticket: Ticket, created: Bool, on db: any Database) async throws {
-        guard let terms = try await slaTerms(for: ticket.organizationId, on: db) else { return }
-        let history: SLAHistory
-        if created {
-            history = SLAHistory(createdAt: ticket.createdAt, priority: ticket.priority, changes: [])
-        } else {
-            history = try await slaHistory(of: ticket, on: db)
+    /// Recomputes a ticket's SLA inside the writing transaction: saves the snapshot, records the transitions that have
+    /// happened by now on the timeline (once each), and moves the ticket's SLA timer to its next instant (a warning,
+    /// a due time, an escalation threshold). For a ticket created in this transaction (`created`), nothing is on the
+    /// timeline yet: the transitions are returned for the caller to write with the ticket.
+    @discardableResult
+    func refreshSLA(_ ticket: Ticket, created: Bool, on db: any Database) async throws -> [TicketEvent] {
+        guard let contract = try await activeContract(of: ticket.organizationId, on: db) else { return [] }
+        let terms = try await slaTerms(for: ticket.organizationId, on: db)
+        guard terms != nil || !contract.escalationRules.isEmpty else { return [] }
+        let events = created ? [] : try await TicketRepository.timeline(of: ticket.id, includeInternal: true, on: db).map(\.event)
+        let history = created ? SLAHistory(createdAt: ticket.createdAt, priority: ticket.priority, changes: []) : try await slaHistory(of: ticket, events: events, on: db)
+        var state: SLAState?
+        var recorded: [TicketEvent] = []
+        if let terms {
+            let s = SLAClock.state(history, policy: terms.policy, calendar: terms.calendar, now: now)
+            state = s
+            try await TicketSLAStore.save(s.snapshot, policyId: terms.policyId, ticketId: ticket.id, at: now, on: db)
+            recorded = Self.unrecorded(s.transitions, timeline: events, now: now)
+            if !created { try await TicketRepository.appendSystem(recorded, to: ticket.id, version: ticket.version, on: db) }
         }
-        let state = SLAClock.state(history, policy: terms.policy, calendar: terms.calendar, now: now)
-        try await TicketSLAStore.save(state.snapshot, policyId: terms.policyId, ticketId: ticket.id, at: now, on: db)
+        let plan = SLAPlan(ticket: ticket, history: history, state: state, calendar: terms?.calendar, rules: contract.escalationRules,
+                           fired: Self.firedRules(events), now: now)
+        if let at = plan.nextCheck {
+            try await JobQueue.schedule(key: Self.slaJobKey(ticket.id), kind: JobKind.slaCheck, at: at,
+                                        payload: Self.payload(["ticket": ticket.id]), now: now, on: db)
+        } else if !created {
+            try await JobQueue.cancel(key: Self.slaJobKey(ticket.id), on: db)
+        }
+        return recorded
+    }
+
+    static func slaJobKey(_ ticketId: UUID) -> String { "sla:\(ticketId.uuidString)" }
+
+    /// Transitions up to `now` not yet on the timeline. The n-th transition of a kind on a clock is recorded once,
+    /// whatever its instant: after a calendar change moves a past warning, the one already recorded stands.
+    static func unrecorded(_ transitions: [SLATransition], timeline: [TicketEvent], now: Date) -> [TicketEvent] {
+        var seen: [String: Int] = [:]
+        for e in timeline where e.kind == .sla { seen["\(e.field ?? "")/\(e.newValue ?? "")", default: 0] += 1 }
+        var count: [String: Int] = [:]
+        var out: [TicketEvent] = []
+        for t in transitions where t.at <= now {
+            let key = "\(t.metric.rawValue)/\(t.kind.rawValue)"
+            count[key, default: 0] += 1
+            if count[key]! > seen[key, default: 0] {
+                out.append(TicketEvent(kind: .sla, actorId: nil, at: t.at, isPublic: false, field: t.metric.rawValue, newValue: t.kind.rawValue))
+            }
+        }
+        return out
+    }
+
+    /// Rules already fired on this ticket (their key is on the event they left).
+    static func firedRules(_ timeline: [TicketEvent]) -> Set<String> {
+        Set(timeline.filter { $0.kind == .escalated || $0.kind == .paged }.compactMap(\.field).filter { $0.hasPrefix("rule:") })
+    }
+
+    /// What the SLA timer of a ticket waits for.
+    struct SLAPlan {
+        /// Rules whose instant has come, not yet fired.
+        let dueRules: [EscalationRule]
+        /// The next instant worth waking up for (now, if a rule is due).
+        let nextCheck: Date?
+
+        init(ticket: Ticket, history: SLAHistory, state: SLAState?, calendar: BusinessCalendar?, rules: [EscalationRule], fired: Set<String>, now: Date) {
+            var instants: [Date] = []
+            var due: [EscalationRule] = []
+            if ticket.status.isOpen {
+                for rule in rules where !fired.contains(rule.key) {
+                    guard let at = rule.firesAt(createdPriority: history.priority, createdAt: history.createdAt, sla: state, calendar: calendar) else { continue }
+                    if at <= now { due.append(rule) }
+                    instants.append(max(at, now))
+                }
+            }
+            if let snapshot = state?.snapshot {
+                for clock in [snapshot.firstResponse, snapshot.nextUpdate, snapshot.resolution].compactMap({ $0 }) where clock.outcome == nil {
+                    instants += [clock.warningAt, clock.dueAt].compactMap { $0 }.filter { $0 > now }
+                }
+            }
+            dueRules = due
+            nextCheck = instants.min()
+        }
     }
 
     /// What the clocks depend on, read from the timeline: status and priority changes, and the desk's public replies.
     func slaHistory(of ticket: Ticket, on db: any Database) async throws -> SLAHistory {
-        let events = try await TicketRepository.timeline(of: ticket.id, includeInternal: true, on: db).map(\.event)
+        try await slaHistory(of: ticket, events: try await TicketRepository.timeline(of: ticket.id, includeInternal: true, on: db).map(\.event), on: db)
+    }
+
+    func slaHistory(of ticket: Ticket, events: [TicketEvent], on db: any Database) async throws -> SLAHistory {
         let authors = Set(events.filter { $0.kind == .reply }.compactMap(\.actorId))
         var staff = Set<UUID>()
         if !authors.isEmpty {
             let roles = try await UserModel.query(on: db).filter(\.$id ~~ Array(authors)).field(\.$id).field(\.$role).all()
             staff = Set(roles.filter { Role(rawValue: $0.role)?.isStaff == true }.compactMap(\.id))
         }
+        return Self.slaHistory(of: ticket, events: events, staff: staff)
+    }
+
+    static func slaHistory(of ticket: Ticket, events: [TicketEvent], staff: Set<UUID>) -> SLAHistory {
         var initialPriority = ticket.priority
         if let first = events.first(where: { $0.kind == .fieldChanged && $0.field == "priority" }),
            let raw = first.oldValue.flatMap(Int.init), let p = Priority(rawValue: raw) { initialPriority = p }

@@ -23,6 +23,25 @@ extension Desk {
         return SLAPolicyDTO(id: m.id!, input: input, createdAt: m.createdAt)
     }
 
+    /// Replaces a policy. Open tickets under it are replayed in the background.
+    public func updateSLAPolicy(_ id: UUID, _ input: SLAPolicyInput, by actor: Actor, on db: any Database) async throws -> SLAPolicyDTO {
+        try AccessPolicy.require(actor, .manageDirectory)
+        guard let m = try await SLAPolicyModel.find(id, on: db) else { throw DomainError.notFound("SLA policy") }
+        var input = input
+        input.name = try Self.validName(input.name, field: "name")
+        _ = try input.policy()
+        guard try await calendarExists(input.calendarId, on: db) else { throw DomainError.invalid(field: "calendar_id", "unknown calendar") }
+        if let other = try await SLAPolicyModel.query(on: db).filter(\.$name == input.name).first(), other.id != id {
+            throw DomainError.conflict("an SLA policy named '\(input.name)' already exists")
+        }
+        m.name = input.name; m.calendarId = input.calendarId
+        m.definition = String(decoding: try JSONEncoder().encode(input), as: UTF8.self)
+        try await m.save(on: db)
+        try await audit(actor, "update", "sla_policy", id, input.name, on: db)
+        try await scheduleSLAReplay(policies: [id], reason: "policy:\(id.uuidString)", on: db)
+        return SLAPolicyDTO(id: id, input: input, createdAt: m.createdAt)
+    }
+
     public func listSLAPolicies(by actor: Actor) async throws -> [SLAPolicyDTO] {
         try AccessPolicy.require(actor, .readDirectory)
         return try await SLAPolicyModel.query(on: store.database).sort(\.$name).all().map(Self.dto)

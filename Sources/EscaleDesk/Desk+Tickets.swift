@@ -33,8 +33,9 @@ extension Desk {
     public func createTicket(_ prepared: PreparedTicket, by actor: Actor, on db: any Database) async throws -> Ticket {
         let seq = try await TicketRepository.nextSeq(on: db)
         let (ticket, created) = try Ticket.open(prepared.draft, id: UUID(), seq: seq, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
-        try await TicketRepository.insertNew(ticket, created: created, on: db)
-        try await refreshSLA(ticket, created: true, on: db)
+        let clocks = try await refreshSLA(ticket, created: true, on: db)
+        try await TicketRepository.insertNew(ticket, events: [created] + clocks, on: db)
+        try await routeToOnCallIfNeeded(ticket, on: db)
         try await publish(.created, ticket, isPublic: true, on: db)
         return ticket
     }
@@ -171,6 +172,7 @@ extension Desk {
         let before = ticket
         let events = try ticket.escalate(to: input.tier, reason: input.reason, group: group, by: actor, at: now)
         try await save(ticket, before: before, events: events, on: db)
+        try await routeToOnCallIfNeeded(ticket, on: db)
         return ticket
     }
 
@@ -218,7 +220,7 @@ extension Desk {
 
     /// Persists a changed ticket and its events under optimistic concurrency; re-indexes text that changed.
     @discardableResult
-    private func save(_ ticket: Ticket, before: Ticket, events: [TicketEvent], on db: any Database) async throws -> [UUID] {
+    func save(_ ticket: Ticket, before: Ticket, events: [TicketEvent], on db: any Database) async throws -> [UUID] {
         guard ticket.version != before.version else { return [] }
         guard try await TicketRepository.update(ticket, expectedVersion: before.version, on: db) else {
             throw DomainError.versionConflict(current: before.version + 1)

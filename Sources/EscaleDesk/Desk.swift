@@ -3,6 +3,7 @@ import EscaleStore
 import FluentKit
 import Foundation
 import Logging
+import Synchronization
 
 public struct DeskConfiguration: Sendable {
     /// Where attachments are stored (content-addressed).
@@ -10,9 +11,13 @@ public struct DeskConfiguration: Sendable {
     public var maxUploadBytes: Int
     public var tokenLifetime: TimeInterval
     public var bcryptCost: UInt8
+    /// Where people reach this desk (links in pages and feeds), without a trailing slash.
+    public var publicURL: String
 
-    public init(attachmentsDirectory: URL, maxUploadBytes: Int = 25 * 1024 * 1024, tokenLifetime: TimeInterval = 30 * 24 * 3600, bcryptCost: UInt8 = 12) {
+    public init(attachmentsDirectory: URL, maxUploadBytes: Int = 25 * 1024 * 1024, tokenLifetime: TimeInterval = 30 * 24 * 3600, bcryptCost: UInt8 = 12,
+                publicURL: String = "http://127.0.0.1:8080") {
         self.attachmentsDirectory = attachmentsDirectory
+        self.publicURL = publicURL
         self.maxUploadBytes = maxUploadBytes
         self.tokenLifetime = tokenLifetime
         self.bcryptCost = bcryptCost
@@ -32,9 +37,14 @@ public final class Desk: Sendable {
     let throttle = LoginThrottle()
     /// Ticket changes, published after commit, for live pages.
     public let live = LiveBus()
+    /// Webhook and chat-hook deliveries go through it (nil: they fail and are retried, then reported).
+    let outbound: (any OutboundHTTP)?
+    let secrets = Mutex<[UInt8]?>(nil)
+    public let jobMetrics = JobMetrics()
 
-    public init(store: Store, clock: Clock = .system, config: DeskConfiguration, logger: Logger) throws {
+    public init(store: Store, clock: Clock = .system, config: DeskConfiguration, logger: Logger, outbound: (any OutboundHTTP)? = nil) throws {
         self.store = store
+        self.outbound = outbound
         self.clock = clock
         self.config = config
         self.files = try AttachmentFiles(root: config.attachmentsDirectory)

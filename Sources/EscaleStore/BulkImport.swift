@@ -16,8 +16,15 @@ public enum BulkImport {
         let documents: [(seq: Int, body: String)]
 
         public init(_ items: [(ticket: Ticket, created: TicketEvent)]) {
+            self.init(events: items.map { ($0.ticket, [$0.created]) })
+        }
+
+        /// Tickets with their first events (`created` first, then, say, their SLA clocks starting).
+        public init(events items: [(ticket: Ticket, events: [TicketEvent])]) {
             tickets = items.map { TicketRow($0.ticket) }
-            events = items.map { EventRow(id: UUID(), ticketId: $0.ticket.id, version: $0.ticket.version, ordinal: 0, $0.created) }
+            events = items.flatMap { item in
+                item.events.enumerated().map { EventRow(id: UUID(), ticketId: item.ticket.id, version: item.ticket.version, ordinal: $0.offset, $0.element) }
+            }
             documents = items.map { ($0.ticket.seq, SearchText.document($0.ticket.subject, $0.ticket.description)) }
         }
 
@@ -30,12 +37,14 @@ public enum BulkImport {
         for start in stride(from: 0, to: batch.count, by: chunk) {
             let range = start..<min(start + chunk, batch.count)
             try await sql.insert(into: "tickets").models(Array(batch.tickets[range]), with: Store.rowEncoder).run()
-            try await sql.insert(into: "ticket_events").models(Array(batch.events[range]), with: Store.rowEncoder).run()
             var docs = sql.insert(into: "search_docs").columns(postgres ? "id" : "rowid", "ticket_seq", "internal", "body")
             for (seq, body) in batch.documents[range] {
                 docs = docs.values(SQLBind(-seq), SQLBind(seq), postgres ? SQLBind(false) : SQLBind(0), SQLBind(body))
             }
             try await docs.run()
+        }
+        for start in stride(from: 0, to: batch.events.count, by: chunk) {
+            try await sql.insert(into: "ticket_events").models(Array(batch.events[start..<min(start + chunk, batch.events.count)]), with: Store.rowEncoder).run()
         }
     }
 

@@ -14,7 +14,7 @@ final class CreationBuffer: Sendable {
     @TaskLocal static var current: CreationBuffer?
 
     private struct State {
-        var items: [(ticket: Ticket, created: TicketEvent)] = []
+        var items: [(ticket: Ticket, events: [TicketEvent])] = []
         var lastSeq: Int?
         var counterRead = false
     }
@@ -37,8 +37,8 @@ final class CreationBuffer: Sendable {
         }
     }
 
-    func add(_ ticket: Ticket, created: TicketEvent) {
-        state.withLock { $0.items.append((ticket, created)) }
+    func add(_ ticket: Ticket, events: [TicketEvent]) {
+        state.withLock { $0.items.append((ticket, events)) }
     }
 
     /// Writes what was buffered, inside the still-open transaction.
@@ -47,7 +47,7 @@ final class CreationBuffer: Sendable {
             defer { s.items.removeAll() }
             return (s.items, s.counterRead ? s.lastSeq : nil)
         }
-        if !items.isEmpty { try await BulkImport.insert(BulkImport.Batch(items), on: db) }
+        if !items.isEmpty { try await BulkImport.insert(BulkImport.Batch(events: items), on: db) }
         if let lastSeq {
             try await (db as! any SQLDatabase).raw("UPDATE counters SET value = \(bind: lastSeq) WHERE name = 'ticket'").run()
         }

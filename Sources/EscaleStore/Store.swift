@@ -101,7 +101,7 @@ public final class Store: Sendable {
     public static var migrations: [any Migration] {
         [M001_CreateDirectory(), M002_CreateTickets(), M003_CreateSearchIndex(), M004_SeedCatalogue(), M005_CreateWebSessions(),
          M006_QueueSortIndexes(), M007_CreateCalendars(), M008_CreateSLAPolicies(),
-         M009_CreateTicketSLA()]
+         M009_CreateTicketSLA(), M010_CreateJobs(), M011_CreateOnCall()]
     }
 
     /// Applies pending migrations. On PostgreSQL an advisory lock makes concurrent starts wait for each other.

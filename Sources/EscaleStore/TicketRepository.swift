@@ -64,11 +64,11 @@ public enum TicketRepository {
 
     /// Records a new ticket with its `created` event and its search document (at the end of the transaction when
     /// the store groups creations, see `CreationBuffer`).
-    public static func insertNew(_ ticket: Ticket, created: TicketEvent, on db: any Database) async throws {
+    public static func insertNew(_ ticket: Ticket, events: [TicketEvent], on db: any Database) async throws {
         if let buffer = CreationBuffer.current {
-            buffer.add(ticket, created: created)
+            buffer.add(ticket, events: events)
         } else {
-            try await BulkImport.insert(BulkImport.Batch([(ticket, created)]), on: db)
+            try await BulkImport.insert(BulkImport.Batch(events: [(ticket, events)]), on: db)
         }
     }
 
@@ -228,11 +228,70 @@ public enum TicketRepository {
         return rows.map(\.id)
     }
 
+    /// An organization's open tickets after a ticket number, in number order (replays walk them in chunks).
+    public static func openTickets(organizationId: UUID, afterSeq: Int, limit: Int, on db: any Database) async throws -> [Ticket] {
+        try await (db as! any SQLDatabase).select().column(SQLRaw(columns)).from("tickets")
+            .where("organization_id", .equal, SQLBind(organizationId)).where(SQLRaw(openPredicate))
+            .where("seq", .greaterThan, SQLBind(afterSeq)).orderBy("seq").limit(limit)
+            .all(decoding: TicketRow.self, with: Store.rowDecoder).map { try $0.ticket() }
+    }
+
+    /// The entries SLA replays read (status, field changes, replies, SLA transitions, escalations, pages) of many
+    /// tickets, in one query per thousand tickets.
+    public static func slaTimelines(of ticketIds: [UUID], on db: any Database) async throws -> [UUID: [TicketEvent]] {
+        var out: [UUID: [TicketEvent]] = [:]
+        let kinds: [TicketEventKind] = [.statusChanged, .fieldChanged, .reply, .sla, .escalated, .paged]
+        for start in stride(from: 0, to: ticketIds.count, by: 1_000) {
+            let ids = Array(ticketIds[start..<min(start + 1_000, ticketIds.count)])
+            let rows = try await (db as! any SQLDatabase).select()
+                .columns("ticket_id", "ticket_version", "ordinal", "kind", "actor_id", "public", "field", "old_value", "new_value", "created_at")
+                .from("ticket_events")
+                .where(SQLColumn("ticket_id"), .in, SQLBind.group(ids)).where(SQLColumn("kind"), .in, SQLBind.group(kinds.map(\.rawValue)))
+                .orderBy("ticket_id").orderBy("ticket_version").orderBy("ordinal")
+                .all(decoding: SLAEventRow.self, with: Store.rowDecoder)
+            for r in rows {
+                guard let kind = TicketEventKind(rawValue: r.kind) else { continue }
+                out[r.ticketId, default: []].append(TicketEvent(kind: kind, actorId: r.actorId, at: r.createdAt, isPublic: r.public,
+                                                                field: r.field, oldValue: r.oldValue, newValue: r.newValue))
+            }
+        }
+        return out
+    }
+
+    /// Appends entries the desk itself writes (SLA transitions, pages) without a new ticket version: they change no
+    /// field of the ticket, so nobody's open form becomes stale because of them.
+    @discardableResult
+    public static func appendSystem(_ events: [TicketEvent], to ticketId: UUID, version: Int, on db: any Database) async throws -> [UUID] {
+        guard !events.isEmpty else { return [] }
+        let sql = db as! any SQLDatabase
+        let last = try await sql.raw("""
+            SELECT COALESCE(MAX(ordinal), -1) AS m FROM ticket_events WHERE ticket_id = \(bind: ticketId) AND ticket_version = \(bind: version)
+            """).first()!.decode(column: "m", as: Int.self)
+        let rows = events.enumerated().map { EventRow(id: UUID(), ticketId: ticketId, version: version, ordinal: last + 1 + $0.offset, $0.element) }
+        try await sql.insert(into: "ticket_events").models(rows, with: Store.rowEncoder).run()
+        return rows.map(\.id)
+    }
+
     /// The timeline in order, internal entries included only when asked.
     public static func timeline(of ticketId: UUID, includeInternal: Bool, on db: any Database) async throws -> [(id: UUID, event: TicketEvent)] {
         var q = (db as! any SQLDatabase).select().column("*").from("ticket_events").where("ticket_id", .equal, SQLBind(ticketId))
         if !includeInternal { q = q.where("public", .equal, SQLBind(true)) }
         let rows = try await q.orderBy("ticket_version").orderBy("ordinal").all(decoding: EventRow.self, with: Store.rowDecoder)
         return try rows.map { ($0.id, try $0.event()) }
+    }
+}
+
+/// The columns of `ticket_events` that SLA replays need (no bodies).
+struct SLAEventRow: Decodable {
+    var ticketId: UUID
+    var kind: String
+    var actorId: UUID?
+    var `public`: Bool
+    var field: String?
+    var oldValue: String?
+    var newValue: String?
+    var createdAt: Date
+    enum CodingKeys: String, CodingKey {
+        case ticketId = "ticket_id", kind, actorId = "actor_id", `public`, field, oldValue = "old_value", newValue = "new_value", createdAt = "created_at"
     }
 }

@@ -61,6 +61,16 @@ public enum TicketSLAStore {
         try await sql.insert(into: "ticket_sla").model(Row(ticketId: ticketId, policyId: policyId, snapshot, at: at), with: Store.rowEncoder).run()
     }
 
+    /// Replaces many tickets' snapshots (replays), a thousand per statement.
+    public static func save(_ snapshots: [(UUID, SLASnapshot)], policyId: UUID, at: Date, on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        for start in stride(from: 0, to: snapshots.count, by: 1_000) {
+            let part = snapshots[start..<min(start + 1_000, snapshots.count)]
+            try await sql.delete(from: "ticket_sla").where(SQLColumn("ticket_id"), .in, SQLBind.group(part.map(\.0))).run()
+            try await sql.insert(into: "ticket_sla").models(part.map { Row(ticketId: $0.0, policyId: policyId, $0.1, at: at) }, with: Store.rowEncoder).run()
+        }
+    }
+
     /// The snapshots of these tickets, in one query.
     public static func load(_ ticketIds: [UUID], on db: any Database) async throws -> [UUID: (policyId: UUID, SLASnapshot)] {
         guard !ticketIds.isEmpty else { return [:] }

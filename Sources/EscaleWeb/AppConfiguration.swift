@@ -21,6 +21,12 @@ public struct AppConfiguration: Sendable {
     public var databaseConnectionsPerLoop = 2
     /// Tests only: count SQL statements and report them per response in `X-Query-Count`.
     public var countQueries = false
+    /// Where people reach Escale (links in pages, calendar feeds); `http://host:port` if not set.
+    public var publicURL: String?
+    /// Run the durable scheduler on this instance (every instance may).
+    public var runScheduler = true
+    /// How long a claimed job is held before another runner may take it over (a crashed runner's jobs wait this long).
+    public var jobLease: TimeInterval = 60
 
     public init() {}
 
@@ -65,6 +71,20 @@ public struct AppConfiguration: Sendable {
                 throw Invalid(description: "ESCALE_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(l)'")
             }
             c.logLevel = v
+        }
+        if let u = env["ESCALE_PUBLIC_URL"], !u.isEmpty {
+            guard let parsed = URL(string: u), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw Invalid(description: "ESCALE_PUBLIC_URL must be an http(s) URL such as https://support.example.com, got '\(u)'")
+            }
+            c.publicURL = u.hasSuffix("/") ? String(u.dropLast()) : u
+        }
+        if let s = env["ESCALE_SCHEDULER"] {
+            guard ["on", "off"].contains(s) else { throw Invalid(description: "ESCALE_SCHEDULER must be on or off, got '\(s)'") }
+            c.runScheduler = s == "on"
+        }
+        if let l = env["ESCALE_JOB_LEASE_SECONDS"] {
+            guard let v = Int(l), (1...3_600).contains(v) else { throw Invalid(description: "ESCALE_JOB_LEASE_SECONDS must be between 1 and 3600, got '\(l)'") }
+            c.jobLease = TimeInterval(v)
         }
         c.adminEmail = env["ESCALE_ADMIN_EMAIL"].flatMap { $0.isEmpty ? nil : $0 }
         c.adminPassword = env["ESCALE_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }

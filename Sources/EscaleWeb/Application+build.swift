@@ -1,3 +1,4 @@
+import EscaleChannels
 import EscaleCore
 import EscaleDesk
 import EscaleStore
@@ -10,7 +11,8 @@ import ServiceLifecycle
 /// Tests call this with a temporary database; `escale serve` calls it with the environment's configuration.
 public func buildApplication(
     _ config: AppConfiguration, clock: EscaleCore.Clock = .system, logger: Logger? = nil,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+    inspect: @Sendable (Desk) -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     _ = Telemetry.ticketsCreated  // bootstraps swift-metrics before the first request is measured
     var logger = logger ?? Logger(label: "escale")
@@ -21,14 +23,18 @@ public func buildApplication(
         let desk = try Desk(
             store: store, clock: clock,
             config: DeskConfiguration(attachmentsDirectory: config.dataDirectory.appendingPathComponent("attachments"),
-                                      maxUploadBytes: config.maxUploadBytes, bcryptCost: config.bcryptCost),
-            logger: logger)
+                                      maxUploadBytes: config.maxUploadBytes, bcryptCost: config.bcryptCost,
+                                      publicURL: config.publicURL ?? "http://\(config.hostname):\(config.port)"),
+            logger: logger, outbound: HTTPOutbound())
+        inspect(desk)
         try await bootstrapAdministrator(desk, config: config, logger: logger)
+        try await desk.loadSigningKey()
         let router = try await buildRouter(desk: desk, countQueries: config.countQueries)
         return Application(
             router: router,
             configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Escale"),
-            services: [StoreService(store: store), MaintenanceService(desk: desk, logger: logger), LiveRelay(desk: desk)],
+            services: [StoreService(store: store), MaintenanceService(desk: desk, logger: logger), LiveRelay(desk: desk)]
+                + (config.runScheduler ? [SchedulerService(desk: desk, lease: config.jobLease, logger: logger)] : []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)
     } catch {
@@ -72,12 +78,14 @@ func buildRouter(desk: Desk, countQueries: Bool = false) async throws -> Router<
     let api = router.group("api/v1")
     OpenAPIController().register(on: api)
     AuthController(desk: desk).registerPublic(on: api)
+    OnCallController(desk: desk, runner: runner).registerPublic(on: api)
 
     let authenticated = api.group().add(middleware: AuthMiddleware(desk: desk))
     AuthController(desk: desk).register(on: authenticated)
     DirectoryController(desk: desk, runner: runner).register(on: authenticated)
     TicketController(desk: desk, runner: runner).register(on: authenticated)
     CalendarController(desk: desk, runner: runner).register(on: authenticated)
+    OnCallController(desk: desk, runner: runner).register(on: authenticated)
 
     // The web interface: session cookie instead of bearer token, HTML error pages.
     let views = try await Views.load()
@@ -88,6 +96,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false) async throws -> Router<
     TicketPages(desk: desk, views: views).register(on: pages)
     SearchPage(desk: desk, views: views).register(on: pages)
     AdminPages(desk: desk, views: views).register(on: pages)
+    OnCallPages(desk: desk, views: views).register(on: pages)
     LiveController(desk: desk).register(on: pages)
     return router
 }
@@ -113,6 +122,29 @@ struct LiveRelay: Service {
             return
         }
         await cancelWhenGracefulShutdown { await desk.store.listen(LiveEvent.channel) { bus.publish(payload: $0) } }
+    }
+}
+
+/// The durable scheduler on this instance: runs due jobs as they come (every instance may run one; the claim
+/// makes each job run once). Between jobs it polls with a read, so an idle desk takes no write lock.
+struct SchedulerService: Service {
+    let desk: Desk
+    let lease: TimeInterval
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var ran = 0
+            do {
+                if try await JobQueue.hasDue(now: desk.clock.now(), on: desk.store.database) {
+                    ran = try await desk.runDueJobs(lease: lease)
+                    Telemetry.jobsRun.increment(by: ran)
+                }
+            } catch {
+                logger.warning("scheduler: claiming jobs failed", metadata: ["error": "\(error)"])
+            }
+            if ran == 0 { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(250)) } }
+        }
     }
 }
 

@@ -14,4 +14,10 @@ enum Telemetry {
         _ = registry  // the factory must be in place before a metric is made
         return Counter(label: "escale_tickets_created_total")
     }()
+
+    /// Scheduler jobs this instance ran (claimed and handled, whatever the outcome).
+    static let jobsRun: Metrics.Counter = {
+        _ = registry
+        return Counter(label: "escale_jobs_run_total")
+    }()
 }

@@ -24,6 +24,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Concurrent clients for the reads (get, list, search).") var readConcurrency = 4
     @Option(help: "Port for the server.") var port = 18480
     @Flag(help: "Reuse the data seeded by a previous run.") var reuse = false
+    @Flag(help: "Only the service-level benchmark: SLA replay of --open-tickets after a calendar change, then --timers due scheduler jobs.") var sla = false
+    @Option(help: "Open tickets for --sla.") var openTickets = 100_000
+    @Option(help: "Due timers for --sla.") var timers = 10_000
 
     func run() async throws {
         var logger = Logger(label: "escale-bench")
@@ -34,6 +37,10 @@ struct Bench: AsyncParsableCommand {
         }
         let location: DatabaseLocation = databaseUrl.map { .postgres(url: $0) } ?? .sqlite(path: URL(fileURLWithPath: dataDir).appendingPathComponent("escale.sqlite").path)
         let backend = databaseUrl == nil ? "SQLite" : "PostgreSQL"
+        if sla {
+            try await SLABench.run(location: location, dataDir: dataDir, openTickets: openTickets, timers: timers, logger: logger)
+            return
+        }
 
         var fixture: Fixture
         if reuse, let saved = try? Fixture.load(from: dataDir) {

@@ -16,6 +16,7 @@ struct TicketEventTests {
         #expect(TicketEventKind.statusChanged.rawValue == "status_changed")
         #expect(TicketEventKind.fieldChanged.rawValue == "field_changed")
         #expect(TicketEventKind.workLogged.rawValue == "work_logged")
-        #expect(TicketEventKind.allCases.count == 8)
+        #expect(TicketEventKind.deliveryFailed.rawValue == "delivery_failed")
+        #expect(TicketEventKind.allCases.count == 12)
     }
 }

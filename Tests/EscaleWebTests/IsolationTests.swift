@@ -42,6 +42,7 @@ struct IsolationTests {
                             : path.hasPrefix("/api/v1/organizations/") ? w.acme.id
                             : path.hasPrefix("/api/v1/calendars/") ? calendar.id
                             : path.hasPrefix("/api/v1/sla-policies/") ? policy.id
+                            : path.hasPrefix("/api/v1/users/") ? w.alice.id
                             : aliceTokens[0].id
                         let real = try await api.send(m, path.replacingOccurrences(of: "{id}", with: realId.uuidString), token: w.eveToken, headers: headers, raw: body)
                         let missing = try await api.send(m, path.replacingOccurrences(of: "{id}", with: UUID().uuidString), token: w.eveToken, headers: headers, raw: body)
@@ -94,6 +95,7 @@ struct IsolationTests {
         case (.put, "/api/v1/priority-matrix"): return json(PriorityMatrix.itil)
         case (.post, "/api/v1/calendars"): return json(CalendarAPITests.office)
         case (.post, "/api/v1/sla-policies"): return json(CalendarAPITests.policy(calendar: UUID()))
+        case (.post, "/api/v1/users/{id}/contact-methods"): return json(ContactMethodInput(type: "email", address: "evil@example.com"))
         case (.post, _), (.patch, _), (.put, _): return json([String: String]())
         default: return nil
         }

@@ -28,6 +28,9 @@ public final class ContractModel: Model, @unchecked Sendable {
     @OptionalField(key: "calendar_id") public var calendarId: UUID?
     @OptionalField(key: "sla_policy_id") public var slaPolicyId: UUID?
     @Field(key: "on_call") public var onCall: Bool
+    @OptionalField(key: "on_call_policy_id") public var onCallPolicyId: UUID?
+    /// JSON array of `EscalationRuleDTO`.
+    @Field(key: "escalation_rules") public var escalationRules: String
     @Field(key: "requesters_see_organization") public var requestersSeeOrganization: Bool
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
@@ -178,4 +181,64 @@ public final class AuditEntryModel: Model, @unchecked Sendable {
         id = UUID(); self.actorId = actorId; self.action = action; self.entity = entity; self.entityId = entityId
         self.detail = detail; createdAt = at
     }
+}
+
+public final class OnCallScheduleModel: Model, @unchecked Sendable {
+    public static let schema = "oncall_schedules"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "name") public var name: String
+    @Field(key: "time_zone") public var timeZone: String
+    /// JSON `OnCallScheduleInput`.
+    @Field(key: "definition") public var definition: String
+    /// Bumped to revoke the calendar feed's URL.
+    @Field(key: "feed_generation") public var feedGeneration: Int
+    @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "updated_at") public var updatedAt: Date
+    public init() {}
+}
+
+public final class OnCallPolicyModel: Model, @unchecked Sendable {
+    public static let schema = "oncall_policies"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "name") public var name: String
+    /// JSON `OnCallPolicyInput`.
+    @Field(key: "definition") public var definition: String
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+public final class ContactMethodModel: Model, @unchecked Sendable {
+    public static let schema = "contact_methods"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "user_id") public var userId: UUID
+    @Field(key: "type") public var type: String
+    @Field(key: "address") public var address: String
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+public final class OnCallIncidentModel: Model, @unchecked Sendable {
+    public static let schema = "oncall_incidents"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "ticket_id") public var ticketId: UUID
+    @Field(key: "policy_id") public var policyId: UUID
+    /// active, acknowledged or exhausted.
+    @Field(key: "state") public var state: String
+    @Field(key: "step") public var step: Int
+    @Field(key: "round") public var round: Int
+    @OptionalField(key: "acknowledged_by") public var acknowledgedBy: UUID?
+    @OptionalField(key: "acknowledged_at") public var acknowledgedAt: Date?
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+public final class OutboxModel: Model, @unchecked Sendable {
+    public static let schema = "outbox"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "to_address") public var toAddress: String
+    @Field(key: "subject") public var subject: String
+    @Field(key: "body") public var body: String
+    @Field(key: "created_at") public var createdAt: Date
+    @OptionalField(key: "sent_at") public var sentAt: Date?
+    public init() {}
 }

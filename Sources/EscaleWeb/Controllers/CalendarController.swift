@@ -22,6 +22,14 @@ struct CalendarController {
         api.get("calendars/:id") { _, context in
             try JSONBody.response(try await desk.calendar(try context.uuid("id", "calendar"), by: try context.requireActor()).0)
         }
+        api.put("calendars/:id") { request, context in
+            let id = try context.uuid("id", "calendar")
+            _ = try await desk.calendar(id, by: try context.requireActor())
+            let input = try await JSONBody.decode(CalendarInput.self, from: request)
+            return try await runner.run(request, context: context, bodyFingerprint: input.fingerprint) { db, actor in
+                try CommandRunner.output(try await desk.updateCalendar(id, input.value, by: actor, on: db), status: .ok)
+            }
+        }
         api.get("calendars/:id/due") { request, context in
             let id = try context.uuid("id", "calendar")
             // Who may ask, and whether the calendar exists, come before what is asked.
@@ -51,6 +59,14 @@ struct CalendarController {
         }
         api.get("sla-policies/:id") { _, context in
             try JSONBody.response(try await desk.slaPolicy(try context.uuid("id", "SLA policy"), by: try context.requireActor()))
+        }
+        api.put("sla-policies/:id") { request, context in
+            let id = try context.uuid("id", "SLA policy")
+            _ = try await desk.slaPolicy(id, by: try context.requireActor())
+            let input = try await JSONBody.decode(SLAPolicyInput.self, from: request)
+            return try await runner.run(request, context: context, bodyFingerprint: input.fingerprint) { db, actor in
+                try CommandRunner.output(try await desk.updateSLAPolicy(id, input.value, by: actor, on: db), status: .ok)
+            }
         }
         api.get("reports/sla") { request, context in
             let q = Query(request)

@@ -139,6 +139,7 @@ extension TicketPages.StaffPage: MustacheParent {
         case "escalateTiers": escalateTiers
         case "groupOptions": groupOptions
         case "canEscalate": canEscalate
+        case "paging": paging
         default: nil
         }
     }

@@ -152,7 +152,7 @@ struct TimelineEntry {
         isInternal = !e.isPublic
         at = l.dateTime(e.createdAt); atISO = l.iso(e.createdAt)
         body = e.body
-        reason = e.reason
+        reason = Self.ruleReason(e.field, l) ?? e.reason
         attachments = e.attachments.map { File(id: $0.id.uuidString, filename: $0.filename, size: Self.size($0.size)) }
         hasAttachments = !attachments.isEmpty
         func status(_ raw: String?) -> String { raw.map { l.t("status_\($0)") } ?? "—" }
@@ -170,7 +170,23 @@ struct TimelineEntry {
         case .escalated:
             summary = l.t("event_escalated", e.fromTier?.label ?? "", e.toTier?.label ?? "")
         case .workLogged: summary = l.t("event_work_logged", l.minutes(e.minutes ?? 0))
+        case .sla:
+            summary = l.t("event_sla", l.strings["sla_\(e.field ?? "")"] ?? (e.field ?? ""), l.strings["sla_transition_\(e.newValue ?? "")"] ?? (e.newValue ?? ""))
+        case .paged:
+            let onCall = e.field == "on_call"
+            if e.newValue == nil { summary = l.t(onCall ? "event_paged_nobody" : "event_notified_nobody") }
+            else { summary = l.t(onCall ? "event_paged" : "event_notified", person(e.newValue)) }
+        case .acknowledged: summary = l.t("event_acknowledged")
+        case .deliveryFailed: summary = l.t("event_delivery_failed", e.field ?? "", person(e.newValue))
         }
+    }
+
+    /// The localised reason of an automatic escalation (its rule key is on the event), else nil.
+    static func ruleReason(_ field: String?, _ l: Localizer) -> String? {
+        guard let field, field.hasPrefix("rule:") else { return nil }
+        let parts = field.split(separator: ":").map(String.init)
+        guard parts.count >= 3 else { return nil }
+        return parts.count == 4 ? l.t("rule_\(parts[1])", parts[2]) : l.t("rule_\(parts[1])")
     }
 
     static func value(_ raw: String?, field: String?, _ l: Localizer) -> String {
@@ -188,6 +204,9 @@ struct TimelineEntry {
 
     static func names(for events: [EventDTO], ticket: Ticket, desk: Desk) async throws -> Desk.Names {
         var users = Set(events.compactMap(\.actorId)), groups = Set<UUID>()
+        for e in events where e.kind == .paged || e.kind == .deliveryFailed {
+            if let v = e.newValue.flatMap(UUID.init(uuidString:)) { users.insert(v) }
+        }
         for e in events where e.kind == .assigned {
             for v in [e.oldValue, e.newValue].compactMap({ $0 }).compactMap(UUID.init(uuidString:)) {
                 if e.field == "group" { groups.insert(v) } else { users.insert(v) }

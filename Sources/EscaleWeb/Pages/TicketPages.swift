@@ -25,6 +25,8 @@ struct TicketPages {
         let draft: Draft
         let statusOptions, impactOptions, urgencyOptions, categoryOptions, assigneeOptions, escalateTiers, groupOptions: [Option]
         let canEscalate: Bool
+        /// Someone is being paged for this ticket and nobody has acknowledged yet.
+        let paging: Bool
     }
 
     struct RequesterPage {
@@ -47,6 +49,12 @@ struct TicketPages {
         router.post("/tickets/:seq/update") { request, context in try await update(request, context) }
         router.post("/tickets/:seq/assign-me") { request, context in try await assignMe(request, context) }
         router.post("/tickets/:seq/escalate") { request, context in try await escalate(request, context) }
+        router.post("/tickets/:seq/acknowledge") { request, context in
+            try await act(request, context) { _, s, ticket in
+                _ = try await desk.store.write { db in try await desk.acknowledge(ticketId: ticket.id, by: s.actor, on: db) }
+                return "acknowledged"
+            }
+        }
         router.post("/tickets/:seq/worklog") { request, context in try await worklog(request, context) }
         router.post("/tickets/:seq/confirm") { request, context in try await setStatus(request, context, .closed, done: "confirmed") }
         router.post("/tickets/:seq/reopen") { request, context in try await setStatus(request, context, .inProgress, done: "reopened") }
@@ -87,7 +95,8 @@ struct TicketPages {
             assigneeOptions: agents.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == ticket.assigneeId) },
             escalateTiers: higher.map { Option(value: String($0.rawValue), label: $0.label, selected: false) },
             groupOptions: groups.filter { $0.tier > ticket.tier }.map { Option(value: $0.id.uuidString, label: "\($0.name) (\($0.tier.label))", selected: false) },
-            canEscalate: !higher.isEmpty && ticket.status.isOpen), status: status)
+            canEscalate: !higher.isEmpty && ticket.status.isOpen,
+            paging: try await desk.incident(ofTicket: ticket, by: s.actor)?.state == "active"), status: status)
     }
 
     /// Reads the form, and answers with the page and a warning when the ticket changed since the form was drawn.

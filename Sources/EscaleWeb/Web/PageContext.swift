@@ -93,6 +93,9 @@ enum PageContext {
             items.append(.init(label: l.t("nav_my_requests"), href: "/requests", count: nil, current: path == "/requests", id: "nav-requests"))
             items.append(.init(label: l.t("nav_new_request"), href: "/requests/new", count: nil, current: path == "/requests/new", id: "nav-new"))
         }
+        if session.actor.role.isStaff {
+            items.append(.init(label: l.t("nav_oncall"), href: "/oncall", count: nil, current: path.hasPrefix("/oncall"), id: "nav-oncall"))
+        }
         if session.actor.role == .admin {
             items.append(.init(label: l.t("nav_admin"), href: "/admin", count: nil, current: path.hasPrefix("/admin"), id: "nav-admin"))
         }

@@ -1,5 +1,6 @@
 import EscaleAPI
 import EscaleCore
+import EscaleDesk
 import EscaleStore
 import EscaleWeb
 import Foundation
@@ -8,6 +9,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 
 /// The real application on a database of its own: a fresh SQLite file, or a fresh PostgreSQL database when
@@ -21,11 +23,12 @@ enum TestApp {
 
     static func run<T: Sendable>(
         _ setup: TestingSetup = .router, maxUploadBytes: Int = 25 * 1024 * 1024, clock: EscaleCore.Clock? = nil,
+        keeping kept: KeptDatabase? = nil,
         _ test: @Sendable (API) async throws -> T
     ) async throws -> T {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("escale-test-\(UUID().uuidString)")
+        let dir = kept?.directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("escale-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { if kept == nil { try? FileManager.default.removeItem(at: dir) } }
         var config = AppConfiguration()
         config.port = 0
         config.dataDirectory = dir
@@ -35,10 +38,14 @@ enum TestApp {
         config.adminPassword = adminPassword
         config.logLevel = .error
         config.countQueries = true
+        // Tests drive the scheduler themselves (`api.desk.drainDueJobs()`) under a fake clock.
+        config.runScheduler = false
         // Tests run in parallel against one PostgreSQL server: keep each application's pool small.
         config.databaseConnectionsPerLoop = 1
         var database: PostgresTestDatabase?
-        if let base = ProcessInfo.processInfo.environment["ESCALE_TEST_DATABASE_URL"] {
+        if let kept {
+            config.databaseURL = kept.databaseURL
+        } else if let base = ProcessInfo.processInfo.environment["ESCALE_TEST_DATABASE_URL"] {
             // Every application holds a few connections (pool, notification listener): bound how many run at once so
             // the suite stays under the server's connection limit.
             await postgresSlots.wait()
@@ -55,8 +62,10 @@ enum TestApp {
         do {
             var logger = Logger(label: "escale.test")
             logger.logLevel = .error
-            let app = try await buildApplication(config, clock: clock ?? .fixed(now), logger: logger)
-            outcome = .success(try await app.test(setup) { client in try await test(API(client: client)) })
+            let box = DeskBox()
+            let app = try await buildApplication(config, clock: clock ?? .fixed(now), logger: logger, inspect: { box.desk = $0 })
+            let desk = box.desk!
+            outcome = .success(try await app.test(setup) { client in try await test(API(client: client, desk: desk)) })
         } catch {
             outcome = .failure(error)
         }
@@ -64,6 +73,13 @@ enum TestApp {
         try await database?.drop()
         return try outcome.get()
     }
+}
+
+/// A database that outlives one application: seeded in-process, then served by `escale` processes.
+struct KeptDatabase: Sendable {
+    let directory: URL
+    /// PostgreSQL (a database of its own), else SQLite in `directory`.
+    let databaseURL: String?
 }
 
 /// A counting semaphore for async code.
@@ -121,6 +137,8 @@ struct PostgresTestDatabase {
 /// A thin JSON client over the application (in-process router or a live socket).
 struct API: Sendable {
     let client: any TestClientProtocol
+    /// The application's desk: tests run its scheduler (`drainDueJobs`) after moving a `MutableClock`.
+    let desk: Desk
 
     struct Reply: Sendable {
         let status: HTTPResponse.Status
@@ -170,4 +188,18 @@ extension HTTPField.Name {
     static let idempotencyKey = Self("Idempotency-Key")!
     static let idempotentReplayed = Self("Idempotent-Replayed")!
     static let requestId = Self("X-Request-Id")!
+}
+
+final class DeskBox: @unchecked Sendable {
+    var desk: Desk?
+}
+
+/// A clock tests move by hand: the scheduler's timers fire when the test says time has passed.
+final class MutableClock: Sendable {
+    private let current: Mutex<Date>
+    init(_ start: Date = TestApp.now) { current = Mutex(start) }
+    var now: Date { current.withLock { $0 } }
+    func advance(minutes: Double) { current.withLock { $0 = $0.addingTimeInterval(minutes * 60) } }
+    func set(_ date: Date) { current.withLock { $0 = date } }
+    var clock: EscaleCore.Clock { Clock { [self] in self.now } }
 }
