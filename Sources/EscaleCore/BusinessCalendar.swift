@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// When a support contract's clocks run: weekly opening hours in a time zone, minus holidays.
 ///
@@ -64,6 +65,14 @@ public struct BusinessCalendar: Sendable, Equatable {
     public let yearlyHolidays: Set<MonthDay>
     /// French public holidays, including the Easter-based ones (Easter Monday, Ascension, Whit Monday).
     public let frenchHolidays: Bool
+    /// Each local day's open intervals, as instants, once computed: turning wall-clock times into instants is the
+    /// costly part of business-time arithmetic, and replays ask for the same few days thousands of times.
+    private let memo = DayMemo()
+
+    public static func == (a: BusinessCalendar, b: BusinessCalendar) -> Bool {
+        a.timeZone == b.timeZone && a.hours == b.hours && a.holidays == b.holidays && a.yearlyHolidays == b.yearlyHolidays
+            && a.frenchHolidays == b.frenchHolidays
+    }
 
     public init(timeZone: TimeZone, hours: [Interval], holidays: Set<Day> = [], yearlyHolidays: Set<MonthDay> = [], frenchHolidays: Bool = false) throws {
         for day in Weekday.allCases {
@@ -126,12 +135,20 @@ public struct BusinessCalendar: Sendable, Equatable {
 
     /// The local day an instant falls on.
     public func day(of date: Date) -> Day {
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return Day(year: c.year!, month: c.month!, day: c.day!)
+        // Local time is the instant plus the zone's offset at that instant; days since 1970 need no calendar object.
+        let local = date.timeIntervalSince1970 + TimeInterval(timeZone.secondsFromGMT(for: date))
+        return Day(ordinal: Int((local / 86_400).rounded(.down)))
     }
 
     /// The open intervals of a local day, as instants (none on a holiday).
     public func openIntervals(on day: Day) -> [(start: Date, end: Date)] {
+        if let known = memo.intervals(day.ordinal) { return known }
+        let computed = computeOpenIntervals(on: day)
+        memo.set(day.ordinal, computed)
+        return computed
+    }
+
+    private func computeOpenIntervals(on day: Day) -> [(start: Date, end: Date)] {
         guard !isHoliday(day) else { return [] }
         let cal = calendar
         let weekday = cal.component(.weekday, from: instant(day, minute: 720, cal))
@@ -249,4 +266,20 @@ extension Day {
     }
 
     public func adding(days: Int) -> Day { Day(ordinal: ordinal + days) }
+}
+
+/// A calendar's computed days, shared by its copies (values of the same calendar compute the same days).
+final class DayMemo: Sendable {
+    private let days = Mutex<[Int: [(start: Date, end: Date)]]>([:])
+    /// Enough for years of replays; past it the memo starts again rather than grow without bound.
+    static let limit = 20_000
+
+    func intervals(_ ordinal: Int) -> [(start: Date, end: Date)]? { days.withLock { $0[ordinal] } }
+
+    func set(_ ordinal: Int, _ intervals: [(start: Date, end: Date)]) {
+        days.withLock {
+            if $0.count >= Self.limit { $0.removeAll() }
+            $0[ordinal] = intervals
+        }
+    }
 }

@@ -121,6 +121,8 @@ extension Desk {
         let db = store.database
         let staff = Set(try await UserModel.query(on: db).filter(\.$role ~~ Role.allCases.filter(\.isStaff).map(\.rawValue)).all().compactMap(\.id))
         var total = 0
+        // While one chunk is written (SQLite has one writer), the next is read and computed.
+        var writing: Task<Void, any Error>?
         for org in organizations {
             guard let contract = try await activeContract(of: org, on: db) else { continue }
             let terms = try await slaTerms(for: org, on: db)
@@ -157,15 +159,17 @@ extension Desk {
                 }
                 let policyId = terms?.policyId
                 let (snapshotRows, eventRows, timerRows, idleKeys) = (snapshots, newEvents, timers, idle)
-                try await store.write { db in
+                try await writing?.value
+                writing = Task { try await self.store.write { db in
                     if let policyId { try await TicketSLAStore.save(snapshotRows, policyId: policyId, at: at, on: db) }
-                    for (t, events) in eventRows { try await TicketRepository.appendSystem(events, to: t.id, version: t.version, on: db) }
+                    try await TicketRepository.appendSystem(eventRows.map { ($0.0.id, $0.0.version, $0.1) }, on: db)
                     try await JobQueue.schedule(timerRows, now: at, on: db)
                     try await JobQueue.cancel(keys: idleKeys, on: db)
-                }
+                } }
                 total += tickets.count
             }
         }
+        try await writing?.value
         return total
     }
 }

@@ -272,6 +272,33 @@ public enum TicketRepository {
         return rows.map(\.id)
     }
 
+    /// `appendSystem` for many tickets at once (replays): one query for where each timeline ends, one insert per
+    /// thousand entries.
+    public static func appendSystem(_ batch: [(ticketId: UUID, version: Int, events: [TicketEvent])], on db: any Database) async throws {
+        let batch = batch.filter { !$0.events.isEmpty }
+        guard !batch.isEmpty else { return }
+        let sql = db as! any SQLDatabase
+        struct Last: Decodable { var ticket_id: UUID; var ticket_version: Int; var m: Int }
+        var last: [UUID: (version: Int, ordinal: Int)] = [:]
+        for start in stride(from: 0, to: batch.count, by: 1_000) {
+            let ids = batch[start..<min(start + 1_000, batch.count)].map(\.ticketId)
+            let rows = try await sql.select().column("ticket_id").column("ticket_version").column(SQLFunction("MAX", args: SQLColumn("ordinal")), as: "m")
+                .from("ticket_events").where(SQLColumn("ticket_id"), .in, SQLBind.group(ids))
+                .groupBy("ticket_id").groupBy("ticket_version").all(decoding: Last.self)
+            for r in rows where last[r.ticket_id].map({ ($0.version, $0.ordinal) < (r.ticket_version, r.m) }) ?? true {
+                last[r.ticket_id] = (r.ticket_version, r.m)
+            }
+        }
+        var rows: [EventRow] = []
+        for item in batch {
+            let base = last[item.ticketId].map { $0.version == item.version ? $0.ordinal + 1 : 0 } ?? 0
+            rows += item.events.enumerated().map { EventRow(id: UUID(), ticketId: item.ticketId, version: item.version, ordinal: base + $0.offset, $0.element) }
+        }
+        for start in stride(from: 0, to: rows.count, by: 1_000) {
+            try await sql.insert(into: "ticket_events").models(Array(rows[start..<min(start + 1_000, rows.count)]), with: Store.rowEncoder).run()
+        }
+    }
+
     /// The timeline in order, internal entries included only when asked.
     public static func timeline(of ticketId: UUID, includeInternal: Bool, on db: any Database) async throws -> [(id: UUID, event: TicketEvent)] {
         var q = (db as! any SQLDatabase).select().column("*").from("ticket_events").where("ticket_id", .equal, SQLBind(ticketId))
