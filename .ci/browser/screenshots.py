@@ -73,6 +73,16 @@ def main():
         agent = person("fr", users["n1"])
         shoot(agent, "/queues/open", "queue.png")
         shoot(agent, f"/tickets/{showcase}", "ticket.png", scroll_to=".ticket-layout")
+        admin_token = token(ADMIN_EMAIL, ADMIN_PASSWORD)
+        if not api("GET", "/oncall/schedules", token=admin_token)["items"]:
+            staff = {u["email"]: u["id"] for u in api("GET", "/users", token=admin_token)["items"]}
+            rota = api("POST", "/oncall/schedules", {"name": "Astreinte N2", "time_zone": "Europe/Paris", "layers": [
+                {"rotation": "weekly", "handoff": "2026-11-30T09:00", "participants": [staff[users["n2"].email], staff[users["n2en"].email]]}]},
+                admin_token)
+            api("POST", "/oncall/policies", {"name": "Nuits et week-ends", "repeat": 1, "steps": [
+                {"targets": [{"schedule_id": rota["id"]}], "delay_minutes": 10},
+                {"targets": [{"user_id": staff[users["n1"].email]}], "delay_minutes": 15}]}, admin_token)
+        shoot(agent, "/oncall", "oncall.png")
         marie = person("fr", users["marie"])
         shoot(marie, "/requests/new", "portal-new-request.png")
         shoot(marie, f"/tickets/{showcase}", "portal-request.png")

@@ -275,3 +275,52 @@ def test_phone_width_portal(users, browser, tmp_path):
     assert person.d.find_element(By.TAG_NAME, "h1").text.strip() == subject
     person.no_horizontal_scroll()
     person.within_viewport(person.button(t("en", "request_send")), "the reply button of the request page")
+
+
+def test_on_call_page_and_acknowledgement(users, browser):
+    """9. On-call: a client on 24/7 on-call whose support hours are closed right now. Its priority-1 ticket pages the
+    agent on call (the real scheduler, inside the real server). The agent sees who is on call and the calendar
+    feed on the on-call page, sees the ticket being paged, and takes it with "Prendre en compte"."""
+    from escale_ui import ADMIN_EMAIL, ADMIN_PASSWORD, api, token
+
+    admin = token(ADMIN_EMAIL, ADMIN_PASSWORD)
+    noe = users["n2"]
+    staff = {u["email"]: u["id"] for u in api("GET", "/users", token=admin)["items"]}
+    org = api("POST", "/organizations", {"name": unique("Usine de nuit")}, admin)["id"]
+    # Support hours of one minute a week (Saturday 00:00–00:01): on-call hours are now, whenever the tests run.
+    closed = api("POST", "/calendars", {"name": unique("Une minute par semaine"), "time_zone": "Europe/Paris",
+                                         "hours": [{"day": d, "start": "00:00", "end": "00:01"} for d in ("sat",)],
+                                         "holidays": []}, admin)["id"]
+    schedule = api("POST", "/oncall/schedules", {"name": unique("Astreinte usine"), "time_zone": "Europe/Paris",
+                                                  "layers": [{"rotation": "weekly", "handoff": "2026-11-30T09:00",
+                                                              "participants": [staff[noe.email]]}]}, admin)
+    policy = api("POST", "/oncall/policies", {"name": unique("Nuits"), "steps": [
+        {"targets": [{"schedule_id": schedule["id"]}], "delay_minutes": 10}]}, admin)["id"]
+    api("POST", f"/organizations/{org}/contracts", {"perimeter": "infrastructure", "valid_from": "2026-01-01", "calendar_id": closed,
+                                                     "on_call": True, "on_call_policy_id": policy}, admin)
+    worker = {"email": f"{uuid.uuid4().hex[:8]}@usine.test", "password": "usine-password-1"}
+    api("POST", "/users", {**worker, "name": "Opérateur", "role": "requester", "organization_id": org}, admin)
+    subject = unique("Ligne de production arrêtée")
+    ticket = api("POST", "/tickets", {"subject": subject, "description": "Tout est arrêté.", "impact": "high", "urgency": "high"},
+                 token(worker["email"], worker["password"]))
+    assert ticket["priority"] == 1
+    seq = int(re.sub(r"\D", "", ticket["number"]))
+
+    agent = UI(browser("fr"), "fr").sign_in(noe)
+    agent.follow(agent.link(t("fr", "nav_oncall")))
+    assert schedule["name"] in agent.text("main") and noe.name in agent.text("main"), "the on-call page does not say who is on call"
+    feed = agent.d.find_element(By.XPATH, f"//input[@aria-label={xpath_literal(t('fr', 'oncall_feed'))}]").get_attribute("value")
+    r = requests.get(feed, timeout=WAIT)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar") and r.text.startswith("BEGIN:VCALENDAR\r\n")
+    assert f"SUMMARY:On call: {noe.name}" in r.text.replace("\r\n ", "")
+    agent.assert_translated()
+
+    agent.open(f"/tickets/{seq}")
+    assert t("fr", "oncall_paging") in agent.text("main"), "the ticket page does not show the paging"
+    # The scheduler pages Noé within a moment; the page learns of it live.
+    agent.wait_for_text("#timeline", t("fr", "event_paged", noe.name))
+    agent.press(t("fr", "action_acknowledge"))
+    assert agent.flash() == t("fr", "flash_acknowledged")
+    assert fact(agent, t("fr", "field_assignee")) == noe.name
+    assert t("fr", "oncall_paging") not in agent.text("main")
+    assert t("fr", "event_acknowledged") in agent.text("#timeline")

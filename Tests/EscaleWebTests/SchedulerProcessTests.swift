@@ -54,13 +54,14 @@ struct SchedulerProcessTests {
         return try await Store.open(location, logger: logger, connectionsPerLoop: 1)
     }
 
-    static func serve(_ kept: KeptDatabase, port: Int) throws -> Process {
+    /// The tests talk to the database, not to the server: any free port will do.
+    static func serve(_ kept: KeptDatabase) throws -> Process {
         let p = Process()
         p.executableURL = binary
         p.arguments = ["serve"]
         var env = ProcessInfo.processInfo.environment
         env["ESCALE_DATA_DIR"] = kept.directory.path
-        env["ESCALE_PORT"] = String(port)
+        env["ESCALE_PORT"] = "0"
         env["ESCALE_LOG_LEVEL"] = "error"
         env["ESCALE_ADMIN_EMAIL"] = TestApp.adminEmail
         env["ESCALE_ADMIN_PASSWORD"] = TestApp.adminPassword
@@ -96,8 +97,6 @@ struct SchedulerProcessTests {
         }
     }
 
-    static func freePort() -> Int { Int.random(in: 20_000..<60_000) }
-
     @Test("a server killed with SIGKILL in the middle of its due jobs runs the rest after a restart, each once")
     func sigkillRecovery() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build escale first: \(Self.binary.path)")
@@ -107,7 +106,7 @@ struct SchedulerProcessTests {
         let reader = try await Self.store(kept)
         do {
             #expect(try await JobQueue.counts(now: Date(), on: reader.database).due == Self.tickets)
-            let first = try Self.serve(kept, port: Self.freePort())
+            let first = try Self.serve(kept)
             // Kill it once it has done part of the work, not all of it.
             let deadline = Date().addingTimeInterval(60)
             var due = Self.tickets
@@ -121,7 +120,7 @@ struct SchedulerProcessTests {
             let left = try await JobQueue.counts(now: Date(), on: reader.database).due
             #expect(left > 0 && left < Self.tickets, "killed with \(left) of \(Self.tickets) jobs left")
 
-            let second = try Self.serve(kept, port: Self.freePort())
+            let second = try Self.serve(kept)
             defer { second.terminate(); second.waitUntilExit() }
             try await Self.waitUntilNothingDue(reader)
             try await Self.expectOnce(reader)
@@ -141,8 +140,8 @@ struct SchedulerProcessTests {
         try await Self.seed(kept)
         let reader = try await Self.store(kept)
         do {
-            let a = try Self.serve(kept, port: Self.freePort())
-            let b = try Self.serve(kept, port: Self.freePort())
+            let a = try Self.serve(kept)
+            let b = try Self.serve(kept)
             defer { for p in [a, b] { p.terminate(); p.waitUntilExit() } }
             try await Self.waitUntilNothingDue(reader)
             try await Self.expectOnce(reader)
