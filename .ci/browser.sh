@@ -14,7 +14,7 @@ bin=${ESCALE_BIN:-.build/debug/escale}
 for tool in "${CHROMIUM_BIN:-/usr/bin/chromium}" "${CHROMEDRIVER_BIN:-/usr/bin/chromedriver}"; do
   [ -x "$tool" ] || { echo "missing $tool (apt-get install chromium chromium-driver)" >&2; exit 1; }
 done
-python3 -c 'import selenium, pytest, requests' 2>/dev/null || python3 -m pip install --quiet selenium pytest requests
+python3 -c 'import selenium, pytest, requests, icalendar' 2>/dev/null || python3 -m pip install --quiet selenium pytest requests icalendar
 
 port=${ESCALE_BROWSER_PORT:-$(python3 - <<'EOF'
 import socket

@@ -313,6 +313,11 @@ def test_on_call_page_and_acknowledgement(users, browser):
     r = requests.get(feed, timeout=WAIT)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar") and r.text.startswith("BEGIN:VCALENDAR\r\n")
     assert f"SUMMARY:On call: {noe.name}" in r.text.replace("\r\n ", "")
+    # A calendar library reads it as calendar applications do: events with start, end and who is on call.
+    import icalendar
+    events = [e for e in icalendar.Calendar.from_ical(r.content).walk("VEVENT")]
+    assert events and all(e.decoded("DTEND") > e.decoded("DTSTART") for e in events)
+    assert any(str(e.get("SUMMARY")) == f"On call: {noe.name}" for e in events)
     agent.assert_translated()
 
     agent.open(f"/tickets/{seq}")

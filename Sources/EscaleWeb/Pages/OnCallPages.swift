@@ -20,7 +20,7 @@ struct OnCallPages {
     struct PolicyView {
         let name: String
         let steps: [String]
-        let repeats: Int
+        let repeats: String
     }
 
     struct OverviewPage {
@@ -74,7 +74,7 @@ struct OnCallPages {
                         t.scheduleId.flatMap { scheduleNames[$0] } ?? t.userId.flatMap { names.user($0) } ?? "?"
                     }.joined(separator: ", ")
                     return l.t("oncall_step_line", String(i + 1), targets, String(step.delayMinutes))
-                }, repeats: p.repeat)
+                }, repeats: l.t("oncall_repeat", String(p.repeat)))
             },
             empty: schedules.isEmpty && policies.isEmpty, hasSchedules: !schedules.isEmpty, hasPolicies: !policies.isEmpty))
     }
