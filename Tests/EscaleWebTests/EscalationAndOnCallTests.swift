@@ -361,6 +361,17 @@ struct EscalationAndOnCallTests {
             let replayed = try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).json(TicketDTO.self)
             #expect(replayed.sla?.resolutionDueAt == Self.at("2026-12-02T08:00:00Z"))
             #expect(try await JobQueue.find(key: "sla:\(t.id.uuidString)", on: api.desk.store.database)?.runAt == Self.at("2026-12-01T08:45:00Z"))
+
+            // Renaming the contract in the administration pages keeps what only the API sets.
+            let contracts = try await api.get("/api/v1/organizations/\(w.acme.id)/contracts", token: w.admin).json(Page<ContractDTO>.self).items
+            let terms = try #require(contracts.first { $0.name == "Acme SLA" })
+            let admin = Browser(api)
+            try await admin.signIn(TestApp.adminEmail, TestApp.adminPassword)
+            _ = try await admin.get("/admin/contracts/\(terms.id)")
+            let saved = try await admin.post("/admin/contracts/\(terms.id)", [("name", "Acme SLA 2027"), ("perimeter", "infrastructure"), ("valid_from", "2026-12-01"), ("valid_until", "")])
+            #expect(saved.status == .seeOther, "\(saved.html.prefix(300))")
+            let after = try await api.get("/api/v1/organizations/\(w.acme.id)/contracts", token: w.admin).json(Page<ContractDTO>.self).items.first { $0.id == terms.id }
+            #expect(after?.name == "Acme SLA 2027" && after?.calendarId == terms.calendarId && after?.slaPolicyId == terms.slaPolicyId)
         }
     }
 }

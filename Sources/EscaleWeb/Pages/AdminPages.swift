@@ -42,7 +42,13 @@ struct AdminPages {
         router.get("/admin/contracts/:id") { r, c in try await contract(r, c) }
         router.post("/admin/contracts/:id") { r, c in
             try await post(r, c, back: { try await contract(r, c, error: $0) }) { form, s in
-                let updated = try await desk.updateContract(try c.uuid("id", "contract"), try Self.contractInput(form), by: s.actor)
+                let id = try c.uuid("id", "contract")
+                var input = try Self.contractInput(form)
+                // What the form does not edit (set through the API) is kept, not wiped.
+                let current = try await desk.contract(id, by: s.actor)
+                input.calendarId = current.calendarId; input.slaPolicyId = current.slaPolicyId
+                input.onCallPolicyId = current.onCallPolicyId; input.escalationRules = current.escalationRules
+                let updated = try await desk.updateContract(id, input, by: s.actor)
                 return "/admin/organizations/\(updated.organizationId)?done=saved"
             }
         }
