@@ -7,38 +7,39 @@ import Foundation
 /// Business calendars: created and previewed by administrators, referenced by contracts (support hours).
 extension Desk {
     public func createCalendar(_ input: CalendarInput, by actor: Actor, on db: any Database) async throws -> CalendarDTO {
-        try AccessPolicy.require(actor, .manageDirectory)
-        var input = input
-        input.name = try Self.validName(input.name, field: "name")
-        _ = try input.calendar()
-        if try await CalendarModel.query(on: db).filter(\.$name == input.name).first() != nil {
-            throw DomainError.conflict("a calendar named '\(input.name)' already exists")
-        }
-        let m = CalendarModel()
-        m.id = UUID(); m.name = input.name; m.timeZone = input.timeZone; m.createdAt = now
-        m.definition = String(decoding: try JSONEncoder().encode(input), as: UTF8.self)
-        try await m.create(on: db)
-        try await audit(actor, "create", "calendar", m.id, input.name, on: db)
-        return CalendarDTO(id: m.id!, input: input, createdAt: m.createdAt)
+        try await saveCalendar(nil, input, by: actor, on: db)
     }
 
     /// Replaces a calendar. Open tickets whose SLA runs on it are replayed in the background.
     public func updateCalendar(_ id: UUID, _ input: CalendarInput, by actor: Actor, on db: any Database) async throws -> CalendarDTO {
+        try await saveCalendar(id, input, by: actor, on: db)
+    }
+
+    private func saveCalendar(_ id: UUID?, _ input: CalendarInput, by actor: Actor, on db: any Database) async throws -> CalendarDTO {
         try AccessPolicy.require(actor, .manageDirectory)
-        guard let m = try await CalendarModel.find(id, on: db) else { throw DomainError.notFound("calendar") }
+        let m: CalendarModel
+        if let id {
+            guard let found = try await CalendarModel.find(id, on: db) else { throw DomainError.notFound("calendar") }
+            m = found
+        } else {
+            m = CalendarModel()
+            m.id = UUID(); m.createdAt = now
+        }
         var input = input
         input.name = try Self.validName(input.name, field: "name")
         _ = try input.calendar()
-        if let other = try await CalendarModel.query(on: db).filter(\.$name == input.name).first(), other.id != id {
+        if let other = try await CalendarModel.query(on: db).filter(\.$name == input.name).first(), other.id != m.id {
             throw DomainError.conflict("a calendar named '\(input.name)' already exists")
         }
         m.name = input.name; m.timeZone = input.timeZone
         m.definition = String(decoding: try JSONEncoder().encode(input), as: UTF8.self)
         try await m.save(on: db)
-        try await audit(actor, "update", "calendar", id, input.name, on: db)
-        let policies = Set(try await SLAPolicyModel.query(on: db).filter(\.$calendarId == id).all().compactMap(\.id))
-        try await scheduleSLAReplay(policies: policies, reason: "calendar:\(id.uuidString)", on: db)
-        return CalendarDTO(id: id, input: input, createdAt: m.createdAt)
+        try await audit(actor, id == nil ? "create" : "update", "calendar", m.id, input.name, on: db)
+        if let id {
+            let policies = Set(try await SLAPolicyModel.query(on: db).filter(\.$calendarId == id).all().compactMap(\.id))
+            try await scheduleSLAReplay(policies: policies, reason: "calendar:\(id.uuidString)", on: db)
+        }
+        return CalendarDTO(id: m.id!, input: input, createdAt: m.createdAt)
     }
 
     public func listCalendars(by actor: Actor) async throws -> [CalendarDTO] {

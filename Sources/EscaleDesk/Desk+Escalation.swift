@@ -21,18 +21,12 @@ extension Desk {
         }
     }
 
+    /// Records what has come and moves the timer; if rules are due, fires them and moves the timer past them.
     func checkSLA(_ ticket: Ticket, on db: any Database) async throws {
+        guard let due = try await refreshSLA(ticket, created: false, on: db).plan?.dueRules, !due.isEmpty else { return }
         var ticket = ticket
-        if let contract = try await activeContract(of: ticket.organizationId, on: db), !contract.escalationRules.isEmpty, ticket.status.isOpen {
-            let events = try await TicketRepository.timeline(of: ticket.id, includeInternal: true, on: db).map(\.event)
-            let history = try await slaHistory(of: ticket, events: events, on: db)
-            let terms = try await slaTerms(for: ticket.organizationId, on: db)
-            let state = terms.map { SLAClock.state(history, policy: $0.policy, calendar: $0.calendar, now: now) }
-            let plan = SLAPlan(ticket: ticket, history: history, state: state, calendar: terms?.calendar, rules: contract.escalationRules,
-                               fired: Self.firedRules(events), now: now)
-            for rule in plan.dueRules {
-                ticket = try await fire(rule, on: ticket, on: db)
-            }
+        for rule in due {
+            ticket = try await fire(rule, on: ticket, on: db)
         }
         try await refreshSLA(ticket, created: false, on: db)
     }
@@ -100,7 +94,8 @@ extension Desk {
 
     /// Replays the SLA of every organization whose active contract runs on one of these policies.
     func scheduleSLAReplay(policies: Set<UUID>, reason: String, on db: any Database) async throws {
-        let orgs = Set(try await ContractModel.query(on: db).all().filter { $0.slaPolicyId.map(policies.contains) == true }.map(\.organizationId))
+        guard !policies.isEmpty else { return }
+        let orgs = Set(try await ContractModel.query(on: db).filter(\.$slaPolicyId ~~ Array(policies)).all().map(\.organizationId))
         guard !orgs.isEmpty else { return }
         try await JobQueue.schedule(key: "sla-replay:\(reason)", kind: JobKind.slaReplay, at: now,
                                     payload: Self.payload(["organizations": orgs.sorted { $0.uuidString < $1.uuidString }]), now: now, on: db)

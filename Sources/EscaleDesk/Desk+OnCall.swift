@@ -87,7 +87,7 @@ extension Desk {
     /// The iCalendar feed of a schedule, for whoever holds its secret token: 30 days back, 180 ahead.
     public func scheduleFeed(_ id: UUID, token: String) async throws -> String {
         guard let m = try await OnCallScheduleModel.find(id, on: store.database),
-              Self.constantTimeEqual(token, try await feedToken(m)) else { throw DomainError.notFound("on-call schedule") }
+              Hex.constantTimeEqual(token, try await feedToken(m)) else { throw DomainError.notFound("on-call schedule") }
         let schedule = try Self.schedule(m)
         let at = now
         let shifts = schedule.shifts(from: at.addingTimeInterval(-30 * 86_400), to: at.addingTimeInterval(180 * 86_400))
@@ -334,7 +334,7 @@ extension Desk {
     /// What a signed link names, if its signature holds: the ticket it pages for.
     public func signedAcknowledgement(incidentId: UUID, userId: UUID, signature: String) async throws -> (ticketId: UUID, actor: Actor) {
         let expected = try await sign("ack|\(incidentId.uuidString)|\(userId.uuidString)")
-        guard Self.constantTimeEqual(signature, expected),
+        guard Hex.constantTimeEqual(signature, expected),
               let incident = try await OnCallIncidentModel.find(incidentId, on: store.database),
               let actor = try await resolveActor(userId: userId, on: store.database) else { throw DomainError.notFound("page") }
         return (incident.ticketId, actor)
@@ -448,7 +448,7 @@ extension Desk {
 
     func sign(_ data: Data) async throws -> String {
         let key = try await signingKey()
-        return HMAC<SHA256>.authenticationCode(for: data, using: SymmetricKey(data: key)).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(HMAC<SHA256>.authenticationCode(for: data, using: SymmetricKey(data: key)))
     }
 
     /// Loads (making it on a first start) the signing key, before the instance serves: made later, inside a command's
@@ -462,12 +462,6 @@ extension Desk {
         let key = try await Settings.signingKey(store: store)
         secrets.withLock { $0 = key }
         return key
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 

@@ -22,10 +22,10 @@ extension Desk {
     /// a due time, an escalation threshold). For a ticket created in this transaction (`created`), nothing is on the
     /// timeline yet: the transitions are returned for the caller to write with the ticket.
     @discardableResult
-    func refreshSLA(_ ticket: Ticket, created: Bool, on db: any Database) async throws -> [TicketEvent] {
-        guard let contract = try await activeContract(of: ticket.organizationId, on: db) else { return [] }
+    func refreshSLA(_ ticket: Ticket, created: Bool, on db: any Database) async throws -> (recorded: [TicketEvent], plan: SLAPlan?) {
+        guard let contract = try await activeContract(of: ticket.organizationId, on: db) else { return ([], nil) }
         let terms = try await slaTerms(for: ticket.organizationId, on: db)
-        guard terms != nil || !contract.escalationRules.isEmpty else { return [] }
+        guard terms != nil || !contract.escalationRules.isEmpty else { return ([], nil) }
         let events = created ? [] : try await TicketRepository.timeline(of: ticket.id, includeInternal: true, on: db).map(\.event)
         let history = created ? SLAHistory(createdAt: ticket.createdAt, priority: ticket.priority, changes: []) : try await slaHistory(of: ticket, events: events, on: db)
         var state: SLAState?
@@ -45,7 +45,7 @@ extension Desk {
         } else if !created {
             try await JobQueue.cancel(key: Self.slaJobKey(ticket.id), on: db)
         }
-        return recorded
+        return (recorded, plan)
     }
 
     static func slaJobKey(_ ticketId: UUID) -> String { "sla:\(ticketId.uuidString)" }
@@ -100,10 +100,6 @@ extension Desk {
     }
 
     /// What the clocks depend on, read from the timeline: status and priority changes, and the desk's public replies.
-    func slaHistory(of ticket: Ticket, on db: any Database) async throws -> SLAHistory {
-        try await slaHistory(of: ticket, events: try await TicketRepository.timeline(of: ticket.id, includeInternal: true, on: db).map(\.event), on: db)
-    }
-
     func slaHistory(of ticket: Ticket, events: [TicketEvent], on db: any Database) async throws -> SLAHistory {
         let authors = Set(events.filter { $0.kind == .reply }.compactMap(\.actorId))
         var staff = Set<UUID>()

@@ -7,39 +7,37 @@ import Foundation
 /// SLA policies: targets per priority on a calendar, referenced by contracts.
 extension Desk {
     public func createSLAPolicy(_ input: SLAPolicyInput, by actor: Actor, on db: any Database) async throws -> SLAPolicyDTO {
-        try AccessPolicy.require(actor, .manageDirectory)
-        var input = input
-        input.name = try Self.validName(input.name, field: "name")
-        _ = try input.policy()
-        guard try await calendarExists(input.calendarId, on: db) else { throw DomainError.invalid(field: "calendar_id", "unknown calendar") }
-        if try await SLAPolicyModel.query(on: db).filter(\.$name == input.name).first() != nil {
-            throw DomainError.conflict("an SLA policy named '\(input.name)' already exists")
-        }
-        let m = SLAPolicyModel()
-        m.id = UUID(); m.name = input.name; m.calendarId = input.calendarId; m.createdAt = now
-        m.definition = String(decoding: try JSONEncoder().encode(input), as: UTF8.self)
-        try await m.create(on: db)
-        try await audit(actor, "create", "sla_policy", m.id, input.name, on: db)
-        return SLAPolicyDTO(id: m.id!, input: input, createdAt: m.createdAt)
+        try await saveSLAPolicy(nil, input, by: actor, on: db)
     }
 
     /// Replaces a policy. Open tickets under it are replayed in the background.
     public func updateSLAPolicy(_ id: UUID, _ input: SLAPolicyInput, by actor: Actor, on db: any Database) async throws -> SLAPolicyDTO {
+        try await saveSLAPolicy(id, input, by: actor, on: db)
+    }
+
+    private func saveSLAPolicy(_ id: UUID?, _ input: SLAPolicyInput, by actor: Actor, on db: any Database) async throws -> SLAPolicyDTO {
         try AccessPolicy.require(actor, .manageDirectory)
-        guard let m = try await SLAPolicyModel.find(id, on: db) else { throw DomainError.notFound("SLA policy") }
+        let m: SLAPolicyModel
+        if let id {
+            guard let found = try await SLAPolicyModel.find(id, on: db) else { throw DomainError.notFound("SLA policy") }
+            m = found
+        } else {
+            m = SLAPolicyModel()
+            m.id = UUID(); m.createdAt = now
+        }
         var input = input
         input.name = try Self.validName(input.name, field: "name")
         _ = try input.policy()
         guard try await calendarExists(input.calendarId, on: db) else { throw DomainError.invalid(field: "calendar_id", "unknown calendar") }
-        if let other = try await SLAPolicyModel.query(on: db).filter(\.$name == input.name).first(), other.id != id {
+        if let other = try await SLAPolicyModel.query(on: db).filter(\.$name == input.name).first(), other.id != m.id {
             throw DomainError.conflict("an SLA policy named '\(input.name)' already exists")
         }
         m.name = input.name; m.calendarId = input.calendarId
         m.definition = String(decoding: try JSONEncoder().encode(input), as: UTF8.self)
         try await m.save(on: db)
-        try await audit(actor, "update", "sla_policy", id, input.name, on: db)
-        try await scheduleSLAReplay(policies: [id], reason: "policy:\(id.uuidString)", on: db)
-        return SLAPolicyDTO(id: id, input: input, createdAt: m.createdAt)
+        try await audit(actor, id == nil ? "create" : "update", "sla_policy", m.id, input.name, on: db)
+        if let id { try await scheduleSLAReplay(policies: [id], reason: "policy:\(id.uuidString)", on: db) }
+        return SLAPolicyDTO(id: m.id!, input: input, createdAt: m.createdAt)
     }
 
     public func listSLAPolicies(by actor: Actor) async throws -> [SLAPolicyDTO] {

@@ -1,7 +1,6 @@
 import EscaleCore
 import EscaleStore
 import FluentKit
-import Synchronization
 import Foundation
 
 /// The durable scheduler's runner: claims due jobs (`JobQueue`) and runs each through the handler of its kind.
@@ -40,7 +39,6 @@ extension Desk {
                 if next < jobs.count { start() }
             }
         }
-        jobMetrics.ran(jobs.count)
         return jobs.count
     }
 
@@ -86,11 +84,4 @@ extension Desk {
     static func payload<T: Encodable>(_ value: T) -> String {
         String(decoding: try! JSONEncoder().encode(value), as: UTF8.self)
     }
-}
-
-/// Jobs run by this instance (for `/metrics`).
-public final class JobMetrics: Sendable {
-    private let count = Atomic<Int>(0)
-    public var ran: Int { count.load(ordering: .relaxed) }
-    func ran(_ n: Int) { count.add(n, ordering: .relaxed) }
 }

@@ -33,7 +33,7 @@ extension Desk {
     public func createTicket(_ prepared: PreparedTicket, by actor: Actor, on db: any Database) async throws -> Ticket {
         let seq = try await TicketRepository.nextSeq(on: db)
         let (ticket, created) = try Ticket.open(prepared.draft, id: UUID(), seq: seq, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
-        let clocks = try await refreshSLA(ticket, created: true, on: db)
+        let clocks = try await refreshSLA(ticket, created: true, on: db).recorded
         try await TicketRepository.insertNew(ticket, events: [created] + clocks, on: db)
         try await routeToOnCallIfNeeded(ticket, on: db)
         try await publish(.created, ticket, isPublic: true, on: db)

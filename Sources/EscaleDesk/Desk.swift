@@ -40,7 +40,6 @@ public final class Desk: Sendable {
     /// Webhook and chat-hook deliveries go through it (nil: they fail and are retried, then reported).
     let outbound: (any OutboundHTTP)?
     let secrets = Mutex<[UInt8]?>(nil)
-    public let jobMetrics = JobMetrics()
 
     public init(store: Store, clock: Clock = .system, config: DeskConfiguration, logger: Logger, outbound: (any OutboundHTTP)? = nil) throws {
         self.store = store

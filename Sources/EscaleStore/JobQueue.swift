@@ -143,7 +143,7 @@ public enum JobQueue {
         return Counts(pending: total - failed, due: try row?.decode(column: "due", as: Int.self) ?? 0, failed: failed)
     }
 
-    /// The pending job of a key (tests, the ticket page's "next SLA check").
+    /// The pending job of a key.
     public static func find(key: String, on db: any Database) async throws -> Job? {
         try await (db as! any SQLDatabase).select().column("*").from("jobs").where("key", .equal, SQLBind(key))
             .first(decoding: Row.self, with: Store.rowDecoder)?.job
@@ -156,12 +156,5 @@ public enum JobQueue {
             .where(SQLGroupExpression(SQLBinaryExpression(SQLColumn("lease_until"), .is, SQLLiteral.null)), .or,
                    SQLBinaryExpression(SQLColumn("lease_until"), .lessThanOrEqual, SQLBind(now)))
             .limit(1).first() != nil
-    }
-
-    /// The earliest instant any job becomes due (lets the runner sleep exactly until then).
-    public static func nextRunAt(on db: any Database) async throws -> Date? {
-        struct R: Codable { var run_at: Date }
-        return try await (db as! any SQLDatabase).select().column("run_at").from("jobs").where("failed", .equal, SQLBind(false))
-            .orderBy("run_at").limit(1).first(decoding: R.self)?.run_at
     }
 }

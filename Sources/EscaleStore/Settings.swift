@@ -1,3 +1,4 @@
+import EscaleCore
 import Foundation
 import SQLKit
 
@@ -10,7 +11,7 @@ public enum Settings {
         var bytes = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let hex = Hex.encode(bytes)
         try await store.write { db in
             try await (db as! any SQLDatabase).insert(into: "settings").columns("key", "value").values(SQLBind("signing_key"), SQLBind(hex))
                 .ignoringConflicts(with: ["key"]).run()
@@ -21,12 +22,6 @@ public enum Settings {
     private static func read(_ key: String, on sql: any SQLDatabase) async throws -> [UInt8]? {
         guard let hex = try await sql.select().column("value").from("settings").where("key", .equal, SQLBind(key)).first()?
             .decode(column: "value", as: String.self) else { return nil }
-        var out: [UInt8] = []
-        var i = hex.startIndex
-        while i < hex.endIndex, let j = hex.index(i, offsetBy: 2, limitedBy: hex.endIndex), let b = UInt8(hex[i..<j], radix: 16) {
-            out.append(b)
-            i = j
-        }
-        return out
+        return Hex.decode(hex)
     }
 }

@@ -259,39 +259,30 @@ public enum TicketRepository {
     }
 
     /// Appends entries the desk itself writes (SLA transitions, pages) without a new ticket version: they change no
-    /// field of the ticket, so nobody's open form becomes stale because of them.
-    @discardableResult
-    public static func appendSystem(_ events: [TicketEvent], to ticketId: UUID, version: Int, on db: any Database) async throws -> [UUID] {
-        guard !events.isEmpty else { return [] }
-        let sql = db as! any SQLDatabase
-        let last = try await sql.raw("""
-            SELECT COALESCE(MAX(ordinal), -1) AS m FROM ticket_events WHERE ticket_id = \(bind: ticketId) AND ticket_version = \(bind: version)
-            """).first()!.decode(column: "m", as: Int.self)
-        let rows = events.enumerated().map { EventRow(id: UUID(), ticketId: ticketId, version: version, ordinal: last + 1 + $0.offset, $0.element) }
-        try await sql.insert(into: "ticket_events").models(rows, with: Store.rowEncoder).run()
-        return rows.map(\.id)
+    /// field of the ticket, so nobody's open form becomes stale because of them. They follow the entries of that version.
+    public static func appendSystem(_ events: [TicketEvent], to ticketId: UUID, version: Int, on db: any Database) async throws {
+        try await appendSystem([(ticketId, version, events)], on: db)
     }
 
-    /// `appendSystem` for many tickets at once (replays): one query for where each timeline ends, one insert per
-    /// thousand entries.
+    /// `appendSystem` for many tickets at once (replays): one query per thousand tickets for where each timeline ends,
+    /// one insert per thousand entries.
     public static func appendSystem(_ batch: [(ticketId: UUID, version: Int, events: [TicketEvent])], on db: any Database) async throws {
         let batch = batch.filter { !$0.events.isEmpty }
         guard !batch.isEmpty else { return }
         let sql = db as! any SQLDatabase
         struct Last: Decodable { var ticket_id: UUID; var ticket_version: Int; var m: Int }
-        var last: [UUID: (version: Int, ordinal: Int)] = [:]
+        struct Key: Hashable { let ticket: UUID; let version: Int }
+        var last: [Key: Int] = [:]
         for start in stride(from: 0, to: batch.count, by: 1_000) {
             let ids = batch[start..<min(start + 1_000, batch.count)].map(\.ticketId)
             let rows = try await sql.select().column("ticket_id").column("ticket_version").column(SQLFunction("MAX", args: SQLColumn("ordinal")), as: "m")
                 .from("ticket_events").where(SQLColumn("ticket_id"), .in, SQLBind.group(ids))
                 .groupBy("ticket_id").groupBy("ticket_version").all(decoding: Last.self)
-            for r in rows where last[r.ticket_id].map({ ($0.version, $0.ordinal) < (r.ticket_version, r.m) }) ?? true {
-                last[r.ticket_id] = (r.ticket_version, r.m)
-            }
+            for r in rows { last[Key(ticket: r.ticket_id, version: r.ticket_version)] = r.m }
         }
         var rows: [EventRow] = []
         for item in batch {
-            let base = last[item.ticketId].map { $0.version == item.version ? $0.ordinal + 1 : 0 } ?? 0
+            let base = (last[Key(ticket: item.ticketId, version: item.version)] ?? -1) + 1
             rows += item.events.enumerated().map { EventRow(id: UUID(), ticketId: item.ticketId, version: item.version, ordinal: base + $0.offset, $0.element) }
         }
         for start in stride(from: 0, to: rows.count, by: 1_000) {

@@ -40,4 +40,18 @@ struct HexTests {
         #expect(Hex.encode([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
         #expect(Hex.encode([UInt8]()) == "")
     }
+
+    @Test("decoding gives the bytes back, in either case, and refuses anything else")
+    func decode() {
+        #expect(Hex.decode("000fa0ff") == [0x00, 0x0f, 0xa0, 0xff])
+        #expect(Hex.decode("A0Ff") == [0xa0, 0xff])
+        #expect(Hex.decode("") == [])
+        #expect(Hex.decode("abc") == nil && Hex.decode("zz") == nil && Hex.decode("0g") == nil)
+    }
+
+    @Test("secrets compare equal only when identical")
+    func constantTime() {
+        #expect(Hex.constantTimeEqual("a1b2", "a1b2"))
+        #expect(!Hex.constantTimeEqual("a1b2", "a1b3") && !Hex.constantTimeEqual("a1b2", "a1b") && !Hex.constantTimeEqual("", "x"))
+    }
 }

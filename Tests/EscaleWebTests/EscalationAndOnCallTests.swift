@@ -226,7 +226,7 @@ struct EscalationAndOnCallTests {
             let forged = String(path.dropLast(4)) + "0000"
             #expect(try await api.send(.post, forged).status == .notFound)
             let done = try await api.send(.post, path)
-            #expect(done.status == .ok && done.text.contains("Pris en compte") || done.text.contains("Acknowledged"), "\(done.text.prefix(300))")
+            #expect(done.status == .ok && (done.text.contains("Pris en compte") || done.text.contains("Acknowledged")), "\(done.text.prefix(300))")
             let ticket = try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).json(TicketDTO.self)
             #expect(ticket.assigneeId == w.agent1.id)
         }
@@ -339,7 +339,7 @@ struct EscalationAndOnCallTests {
             let page = Browser(api)
             try await page.signIn(w.agent1.email, World.password)
             let html = try await page.get("/oncall")
-            #expect(html.contains("Astreinte") && html.contains("D&#39;astreinte maintenant") || html.contains("D'astreinte maintenant"))
+            #expect(html.contains("Astreinte") && (html.contains("D&#39;astreinte maintenant") || html.contains("D'astreinte maintenant")))
         }
     }
 

@@ -1,3 +1,4 @@
+import EscaleCore
 import EscaleDesk
 import Foundation
 import Hummingbird
@@ -40,7 +41,7 @@ struct Form: Sendable {
             let buffer = try await request.body.collect(upTo: maxFieldsBytes)
             form = Form(fields: parseURLEncoded(String(buffer: buffer)))
         }
-        guard let token = form["_csrf"], constantTimeEqual(token, expected) else {
+        guard let token = form["_csrf"], Hex.constantTimeEqual(token, expected) else {
             form.discardFiles()
             throw WebError.csrf
         }
@@ -86,12 +87,6 @@ struct Form: Sendable {
             throw error
         }
         return state.form
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 
