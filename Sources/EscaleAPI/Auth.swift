@@ -60,3 +60,23 @@ public struct Problem: Codable, Sendable, Error {
         self.type = type; self.title = title; self.status = status; self.detail = detail; self.instance = instance; self.field = field
     }
 }
+
+/// Failed password proofs still counted against an account, an address or the pair (administrators only).
+public struct ThrottleDTO: Codable, Sendable {
+    public var id: UUID
+    /// `account`, `address` or `pair`.
+    public var kind: String
+    /// The e-mail address, the client address, or `e-mail|address`.
+    public var subject: String
+    public var failures: Int
+    public var lastFailureAt: Date
+    /// Seconds before the next attempt is allowed (0: now).
+    public var retryAfterSeconds: Int
+    public init(id: UUID, kind: String, subject: String, failures: Int, lastFailureAt: Date, retryAfterSeconds: Int) {
+        self.id = id; self.kind = kind; self.subject = subject; self.failures = failures; self.lastFailureAt = lastFailureAt
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+    enum CodingKeys: String, CodingKey {
+        case id, kind, subject, failures, lastFailureAt = "last_failure_at", retryAfterSeconds = "retry_after_seconds"
+    }
+}

@@ -33,9 +33,11 @@ public struct ContractInput: Codable, Sendable {
     public var requestersSeeOrganization: Bool?
     public var onCallPolicyId: UUID?
     public var escalationRules: [EscalationRuleDTO]?
+    public var pageBeforeTriage: Bool?
     public init(name: String? = nil, perimeter: String, categories: [String]? = nil, validFrom: Day, validUntil: Day? = nil,
                 calendarId: UUID? = nil, slaPolicyId: UUID? = nil, onCall: Bool? = nil, requestersSeeOrganization: Bool? = nil,
-                onCallPolicyId: UUID? = nil, escalationRules: [EscalationRuleDTO]? = nil) {
+                onCallPolicyId: UUID? = nil, escalationRules: [EscalationRuleDTO]? = nil, pageBeforeTriage: Bool? = nil) {
+        self.pageBeforeTriage = pageBeforeTriage
         self.name = name; self.perimeter = perimeter; self.categories = categories; self.validFrom = validFrom
         self.validUntil = validUntil; self.calendarId = calendarId; self.slaPolicyId = slaPolicyId; self.onCall = onCall
         self.requestersSeeOrganization = requestersSeeOrganization
@@ -44,7 +46,7 @@ public struct ContractInput: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case name, perimeter, categories, validFrom = "valid_from", validUntil = "valid_until", calendarId = "calendar_id", slaPolicyId = "sla_policy_id", onCall = "on_call", requestersSeeOrganization = "requesters_see_organization"
-        case onCallPolicyId = "on_call_policy_id", escalationRules = "escalation_rules"
+        case onCallPolicyId = "on_call_policy_id", escalationRules = "escalation_rules", pageBeforeTriage = "page_before_triage"
     }
 }
 
@@ -62,11 +64,13 @@ public struct ContractDTO: Codable, Sendable {
     public var requestersSeeOrganization: Bool
     public var onCallPolicyId: UUID?
     public var escalationRules: [EscalationRuleDTO]
+    public var pageBeforeTriage: Bool
     public var active: Bool
     public var createdAt: Date
     public init(id: UUID, organizationId: UUID, name: String, perimeter: String, categories: [String], validFrom: Day,
                 validUntil: Day?, calendarId: UUID?, slaPolicyId: UUID?, onCall: Bool, requestersSeeOrganization: Bool,
-                onCallPolicyId: UUID?, escalationRules: [EscalationRuleDTO], active: Bool, createdAt: Date) {
+                onCallPolicyId: UUID?, escalationRules: [EscalationRuleDTO], pageBeforeTriage: Bool, active: Bool, createdAt: Date) {
+        self.pageBeforeTriage = pageBeforeTriage
         self.onCallPolicyId = onCallPolicyId; self.escalationRules = escalationRules
         self.id = id; self.organizationId = organizationId; self.name = name; self.perimeter = perimeter
         self.categories = categories; self.validFrom = validFrom; self.validUntil = validUntil; self.calendarId = calendarId
@@ -76,7 +80,7 @@ public struct ContractDTO: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, organizationId = "organization_id", name, perimeter, categories, validFrom = "valid_from", validUntil = "valid_until", calendarId = "calendar_id", slaPolicyId = "sla_policy_id", onCall = "on_call", requestersSeeOrganization = "requesters_see_organization", active, createdAt = "created_at"
-        case onCallPolicyId = "on_call_policy_id", escalationRules = "escalation_rules"
+        case onCallPolicyId = "on_call_policy_id", escalationRules = "escalation_rules", pageBeforeTriage = "page_before_triage"
     }
 }
 

@@ -57,19 +57,27 @@ public struct TicketPatch: Codable, Sendable {
             guard c.contains(key) else { return nil }
             return try c.decodeNil(forKey: key) ? .some(nil) : .some(try c.decode(T.self, forKey: key))
         }
-        subject = try c.decodeIfPresent(String.self, forKey: .subject)
-        description = try c.decodeIfPresent(String.self, forKey: .description)
-        type = try c.decodeIfPresent(TicketType.self, forKey: .type)
+        /// A field that cannot be cleared: absent leaves it alone, `null` is an error (never silently ignored).
+        func kept<T: Decodable>(_ key: CodingKeys) throws -> T? {
+            guard c.contains(key) else { return nil }
+            if try c.decodeNil(forKey: key) {
+                throw DecodingError.valueNotFound(T.self, .init(codingPath: c.codingPath + [key], debugDescription: "cannot be cleared"))
+            }
+            return try c.decode(T.self, forKey: key)
+        }
+        subject = try kept(.subject)
+        description = try kept(.description)
+        type = try kept(.type)
         category = try clearable(.category)
-        impact = try c.decodeIfPresent(Level.self, forKey: .impact)
-        urgency = try c.decodeIfPresent(Level.self, forKey: .urgency)
-        major = try c.decodeIfPresent(Bool.self, forKey: .major)
-        status = try c.decodeIfPresent(TicketStatus.self, forKey: .status)
+        impact = try kept(.impact)
+        urgency = try kept(.urgency)
+        major = try kept(.major)
+        status = try kept(.status)
         groupId = try clearable(.groupId)
         assigneeId = try clearable(.assigneeId)
-        occurredAt = try c.decodeIfPresent(Date.self, forKey: .occurredAt)
+        occurredAt = try kept(.occurredAt)
         estimatedMinutes = try clearable(.estimatedMinutes)
-        tags = try c.decodeIfPresent([String].self, forKey: .tags)
+        tags = try kept(.tags)
         parentId = try clearable(.parentId)
     }
 

@@ -91,13 +91,16 @@ public struct Contract: Sendable, Equatable {
     public let requestersSeeOrganization: Bool
     /// Who is paged for priority 1–2 tickets outside support hours, when `onCall` is set.
     public let onCallPolicyId: UUID?
+    /// Whether a priority 1–2 ticket logged by a requester pages on-call at once, before N1 has triaged it (by
+    /// default it does not: N1 sees it first; a ticket logged or raised by staff pages as usual).
+    public let pageBeforeTriage: Bool
     /// Automatic escalations, each fired at most once per ticket.
     public let escalationRules: [EscalationRule]
 
     public init(
         id: UUID, organizationId: UUID, perimeter: Perimeter, validFrom: Day, validUntil: Day?,
         calendarId: UUID? = nil, slaPolicyId: UUID? = nil, onCall: Bool = false, requestersSeeOrganization: Bool = false,
-        onCallPolicyId: UUID? = nil, escalationRules: [EscalationRule] = []
+        onCallPolicyId: UUID? = nil, escalationRules: [EscalationRule] = [], pageBeforeTriage: Bool = false
     ) throws {
         if Set(escalationRules).count != escalationRules.count {
             throw DomainError.invalid(field: "escalation_rules", "the same rule is given twice")
@@ -119,6 +122,7 @@ public struct Contract: Sendable, Equatable {
         self.requestersSeeOrganization = requestersSeeOrganization
         self.onCallPolicyId = onCallPolicyId
         self.escalationRules = escalationRules
+        self.pageBeforeTriage = pageBeforeTriage
     }
 
     /// A ticket is routed to on-call when the contract has it, the ticket is priority 1 or 2, and it arrives

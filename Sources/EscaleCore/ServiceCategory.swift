@@ -17,8 +17,9 @@ public struct ServiceCategory: Codable, Sendable, Equatable {
         guard key.range(of: #"\A[a-z][a-z0-9_-]{1,39}\z"#, options: .regularExpression) != nil else {  // `$` would let a trailing newline through
             throw DomainError.invalid(field: "key", "use 2–40 lowercase letters, digits, '-' or '_', starting with a letter")
         }
-        guard !nameEn.trimmed.isEmpty, !nameFr.trimmed.isEmpty else {
-            throw DomainError.invalid(field: "name", "a category needs an English and a French name")
+        for (field, name) in [("name_en", nameEn), ("name_fr", nameFr)] {
+            guard !name.trimmed.isEmpty else { throw DomainError.invalid(field: field, "a category needs an English and a French name") }
+            guard name.trimmed.count <= 100 else { throw DomainError.invalid(field: field, "at most 100 characters") }
         }
         self.key = key
         self.domain = domain

@@ -72,6 +72,7 @@ extension Desk {
             m.validFrom = replacement.validFrom; m.validUntil = replacement.validUntil; m.calendarId = replacement.calendarId
             m.slaPolicyId = replacement.slaPolicyId; m.onCall = replacement.onCall
             m.requestersSeeOrganization = replacement.requestersSeeOrganization
+            m.pageBeforeTriage = replacement.pageBeforeTriage
             m.onCallPolicyId = replacement.onCallPolicyId; m.escalationRules = replacement.escalationRules
             try await m.save(on: db)
             // The organization's open tickets run on the new terms from now on.

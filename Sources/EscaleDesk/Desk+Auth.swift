@@ -13,9 +13,12 @@ extension Desk {
     }
 
     /// Exchanges e-mail and password for a bearer token. The same error for an unknown e-mail and a wrong password.
-    public func issueToken(email: String, password: String, name: String?) async throws -> IssuedToken {
-        let user = try await UserModel.query(on: store.database).filter(\.$email == email.trimmingCharacters(in: .whitespaces).lowercased()).first()
-        guard let user, user.active, try await passwords.verify(password, hash: user.passwordHash) else {
+    /// Throttled with the web sign-in (`provePassword`).
+    public func issueToken(email: String, password: String, name: String?, clientAddress: String?) async throws -> IssuedToken {
+        let user: UserModel
+        do {
+            user = try await provePassword(email: email, password: password, clientAddress: clientAddress)
+        } catch SignInError.invalidCredentials {
             throw AuthError.invalidCredentials
         }
         return try await store.write { db in try await self.createToken(for: user.id!, name: name ?? "api", on: db) }

@@ -82,7 +82,7 @@ extension Desk {
             id: id, organizationId: organizationId, perimeter: perimeter, validFrom: input.validFrom,
             validUntil: input.validUntil, calendarId: input.calendarId, slaPolicyId: input.slaPolicyId,
             onCall: input.onCall ?? false, requestersSeeOrganization: input.requestersSeeOrganization ?? false,
-            onCallPolicyId: input.onCallPolicyId, escalationRules: rules)
+            onCallPolicyId: input.onCallPolicyId, escalationRules: rules, pageBeforeTriage: input.pageBeforeTriage ?? false)
         let m = ContractModel()
         m.id = contract.id
         m.organizationId = organizationId
@@ -99,6 +99,7 @@ extension Desk {
         m.slaPolicyId = contract.slaPolicyId
         m.onCall = contract.onCall
         m.requestersSeeOrganization = contract.requestersSeeOrganization
+        m.pageBeforeTriage = contract.pageBeforeTriage
         m.onCallPolicyId = contract.onCallPolicyId
         m.escalationRules = Self.payload(rules.map(EscalationRuleDTO.init))
         return m
@@ -129,7 +130,7 @@ extension Desk {
         return try Contract(id: m.id!, organizationId: m.organizationId, perimeter: perimeter, validFrom: Day(m.validFrom)!,
                             validUntil: m.validUntil.flatMap(Day.init), calendarId: m.calendarId, slaPolicyId: m.slaPolicyId,
                             onCall: m.onCall, requestersSeeOrganization: m.requestersSeeOrganization,
-                            onCallPolicyId: m.onCallPolicyId, escalationRules: try Self.escalationRules(m))
+                            onCallPolicyId: m.onCallPolicyId, escalationRules: try Self.escalationRules(m), pageBeforeTriage: m.pageBeforeTriage)
     }
 
     static func escalationRules(_ m: ContractModel) throws -> [EscalationRule] {
@@ -303,7 +304,7 @@ extension Desk {
         return ContractDTO(id: m.id!, organizationId: m.organizationId, name: m.name, perimeter: m.perimeter, categories: categories,
                            validFrom: c.validFrom, validUntil: c.validUntil, calendarId: m.calendarId, slaPolicyId: m.slaPolicyId,
                            onCall: m.onCall, requestersSeeOrganization: m.requestersSeeOrganization, onCallPolicyId: m.onCallPolicyId,
-                           escalationRules: c.escalationRules.map(EscalationRuleDTO.init), active: c.isActive(on: Day(now)), createdAt: m.createdAt)
+                           escalationRules: c.escalationRules.map(EscalationRuleDTO.init), pageBeforeTriage: m.pageBeforeTriage, active: c.isActive(on: Day(now)), createdAt: m.createdAt)
     }
 
     static func dto(_ u: UserModel, groupIds: [UUID]) -> UserDTO {

@@ -213,9 +213,12 @@ extension Desk {
 
     /// Starts paging for a priority 1–2 ticket that arrives (or is escalated) outside its contract's support hours,
     /// when the contract has on-call, unless someone is already being paged for it.
-    func routeToOnCallIfNeeded(_ ticket: Ticket, on db: any Database) async throws {
+    /// `loggedByRequester`: a requester's own priority is a claim N1 triages first, unless the contract pages before
+    /// triage; a ticket logged, raised or escalated by staff pages as soon as it qualifies.
+    func routeToOnCallIfNeeded(_ ticket: Ticket, loggedByRequester: Bool = false, on db: any Database) async throws {
         guard ticket.status.isOpen, let contract = try await activeContract(of: ticket.organizationId, on: db), contract.onCall,
               let policyId = contract.onCallPolicyId, ticket.priority <= .high else { return }
+        if loggedByRequester && !contract.pageBeforeTriage { return }
         let calendar = try await contract.calendarId.asyncMap { try await self.calendar($0, on: db) } ?? nil
         guard contract.routesToOnCall(priority: ticket.priority, at: now, calendar: calendar) else { return }
         guard try await activeIncident(of: ticket.id, on: db) == nil else { return }

@@ -18,28 +18,13 @@ extension Desk {
         var lastSeenAt: Date
     }
 
-    public enum SignInError: Error, Sendable {
-        case invalidCredentials
-        /// Too many failures for this account or address; retry after this many seconds.
-        case throttled(retryAfter: Int)
-    }
-
     /// Absolute lifetime of a session, and how long an idle one stays valid.
     public static let sessionLifetime: TimeInterval = 7 * 24 * 3600
     public static let sessionIdleTimeout: TimeInterval = 12 * 3600
 
     /// Checks the password and opens a session. Returns the cookie value, shown once and stored hashed.
     public func signIn(email: String, password: String, clientAddress: String?) async throws -> (cookie: String, session: WebSession) {
-        let account = email.trimmingCharacters(in: .whitespaces).lowercased()
-        if let wait = throttle.retryAfter(account: account, address: clientAddress, now: now) {
-            throw SignInError.throttled(retryAfter: Int(wait.rounded(.up)))
-        }
-        let user = try await UserModel.query(on: store.database).filter(\.$email == account).first()
-        guard let user, user.active, try await passwords.verify(String(password.prefix(200)), hash: user.passwordHash) else {
-            throttle.recordFailure(account: account, address: clientAddress, now: now)
-            throw SignInError.invalidCredentials
-        }
-        throttle.recordSuccess(account: account)
+        let user = try await provePassword(email: email, password: password, clientAddress: clientAddress)
         let cookie = "ess_" + Self.randomToken()
         let model = WebSessionModel()
         model.id = UUID(); model.userId = user.id!; model.tokenHash = Self.hashToken(cookie)
@@ -76,6 +61,10 @@ extension Desk {
         return entry
     }
 
+    /// Moves whenever a directory change may have ended or narrowed someone's access (a session deleted, a user
+    /// deactivated, a password reset, group membership changed) on this instance.
+    public var directoryGeneration: Int { cache.generation.load(ordering: .relaxed) }
+
     public func signOut(cookie: String) async throws {
         let hash = Self.hashToken(cookie)
         try await store.write { db in try await WebSessionModel.query(on: db).filter(\.$tokenHash == hash).delete() }
@@ -83,10 +72,13 @@ extension Desk {
     }
 
     /// The user changes their own password; every other session of theirs is closed.
-    public func changePassword(current: String, new: String, session: WebSession) async throws {
+    public func changePassword(current: String, new: String, session: WebSession, clientAddress: String?) async throws {
         let prepared = try await prepareHash(new)
-        guard let user = try await UserModel.find(session.actor.userId, on: store.database),
-              try await passwords.verify(String(current.prefix(200)), hash: user.passwordHash) else {
+        let user: UserModel
+        do {
+            // The current password is a password proof like any other: the same throttle applies.
+            user = try await provePassword(email: session.email, password: current, clientAddress: clientAddress)
+        } catch SignInError.invalidCredentials {
             throw DomainError.invalid(field: "current_password", "the current password is not correct")
         }
         let keep = session.id

@@ -35,9 +35,21 @@ extension Desk {
         let (ticket, created) = try Ticket.open(prepared.draft, id: UUID(), seq: seq, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
         let clocks = try await refreshSLA(ticket, created: true, on: db).recorded
         try await TicketRepository.insertNew(ticket, events: [created] + clocks, on: db)
-        try await routeToOnCallIfNeeded(ticket, on: db)
+        try await routeToOnCallIfNeeded(ticket, loggedByRequester: !actor.role.isStaff, on: db)
         try await publish(.created, ticket, isPublic: true, on: db)
         return ticket
+    }
+
+    /// A group a ticket may be given to: it exists and serves the ticket's organization (a group serving only other
+    /// clients could not even see the ticket). Only staff get this far, so saying which is no leak.
+    func groupServingTicket(_ id: UUID, organizationId: UUID, on db: any Database) async throws -> (id: UUID, tier: Tier) {
+        guard let m = try await GroupModel.find(id, on: db), let tier = Tier(rawValue: m.tier) else {
+            throw DomainError.invalid(field: "group_id", "unknown group")
+        }
+        if !m.servesAll, try await GroupOrganizationModel.query(on: db).filter(\.$groupId == id).filter(\.$organizationId == organizationId).first() == nil {
+            throw DomainError.invalid(field: "group_id", "that group does not serve this ticket's organization")
+        }
+        return (id, tier)
     }
 
     /// Tells live pages, on every instance, once the transaction has committed (never for a change that rolled back).
@@ -49,6 +61,12 @@ extension Desk {
     }
 
     private func resolveRequester(_ input: TicketInput, by actor: Actor, on db: any Database) async throws -> (UUID, UUID) {
+        if !actor.role.isStaff, input.channel != nil || input.type != nil || input.tags != nil {
+            // How a ticket arrived, what kind it is and its tags are the desk's to say; a requester states the problem,
+            // its impact and urgency, and when it started.
+            let field = input.channel != nil ? "channel" : input.type != nil ? "type" : "tags"
+            throw DomainError.forbidden("\(field) is set by support staff, not by requesters")
+        }
         switch actor.role {
         case .requester:
             guard let org = actor.organizationId else { throw DomainError.forbidden("your account has no organization") }
@@ -99,6 +117,10 @@ extension Desk {
     /// Applies a PATCH. `expectedVersion` comes from `If-Match`; a stale one is refused, never silently overwritten.
     public func updateTicket(_ id: UUID, _ patch: TicketPatch, expectedVersion: Int, by actor: Actor, on db: any Database) async throws -> Ticket {
         var ticket = try await self.ticket(id, by: actor, forUpdate: true, on: db)
+        // Refused before any lookup, so a requester cannot probe which groups, agents or tickets exist.
+        if !actor.role.isStaff && (patch.groupId != nil || patch.assigneeId != nil || patch.parentId != nil || patch.category != nil) {
+            throw DomainError.forbidden("requesters may only confirm a resolution or reopen their ticket")
+        }
         guard ticket.version == expectedVersion else { throw DomainError.versionConflict(current: ticket.version) }
         var change = TicketChange()
         change.subject = patch.subject
@@ -115,7 +137,7 @@ extension Desk {
             if let key = c { change.category = .some(try await self.category(key, on: db)) } else { change.category = .some(nil) }
         }
         if let g = patch.groupId {
-            if let g, try await GroupModel.find(g, on: db) == nil { throw DomainError.invalid(field: "group_id", "unknown group") }
+            if let g { _ = try await groupServingTicket(g, organizationId: ticket.organizationId, on: db) }
             change.groupId = .some(g)
         }
         if let a = patch.assigneeId {
@@ -138,6 +160,8 @@ extension Desk {
         let before = ticket
         let events = try ticket.apply(change, matrix: try await priorityMatrix(on: db), contract: contract, by: actor, at: now)
         try await save(ticket, before: before, events: events, on: db)
+        // Staff raising the priority is triage: a ticket that now qualifies pages on-call.
+        if ticket.priority < before.priority { try await routeToOnCallIfNeeded(ticket, on: db) }
         return ticket
     }
 
@@ -164,10 +188,12 @@ extension Desk {
 
     public func escalate(_ id: UUID, _ input: EscalateInput, by actor: Actor, on db: any Database) async throws -> Ticket {
         var ticket = try await self.ticket(id, by: actor, forUpdate: true, on: db)
+        guard AccessPolicy.canEscalate(actor, from: ticket.tier) else {
+            throw DomainError.forbidden("only agents working at tier \(ticket.tier.label) or above, supervisors and admins may escalate this ticket")
+        }
         var group: (id: UUID, tier: Tier)?
         if let g = input.groupId {
-            guard let m = try await GroupModel.find(g, on: db), let tier = Tier(rawValue: m.tier) else { throw DomainError.invalid(field: "group_id", "unknown group") }
-            group = (g, tier)
+            group = try await groupServingTicket(g, organizationId: ticket.organizationId, on: db)
         }
         let before = ticket
         let events = try ticket.escalate(to: input.tier, reason: input.reason, group: group, by: actor, at: now)

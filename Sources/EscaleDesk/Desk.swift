@@ -34,14 +34,18 @@ public final class Desk: Sendable {
     let passwords: PasswordHasher
     let logger: Logger
     let cache = DirectoryCache()
-    let throttle = LoginThrottle()
+    /// How failed password proofs slow further attempts (tests shorten it).
+    let throttlePolicy: SignInThrottle
+    let dummyPasswordHash = Mutex<String?>(nil)
     /// Ticket changes, published after commit, for live pages.
     public let live = LiveBus()
     /// Webhook and chat-hook deliveries go through it (nil: they fail and are retried, then reported).
     let outbound: (any OutboundHTTP)?
     let secrets = Mutex<[UInt8]?>(nil)
 
-    public init(store: Store, clock: Clock = .system, config: DeskConfiguration, logger: Logger, outbound: (any OutboundHTTP)? = nil) throws {
+    public init(store: Store, clock: Clock = .system, config: DeskConfiguration, logger: Logger, outbound: (any OutboundHTTP)? = nil,
+                throttle: SignInThrottle = SignInThrottle()) throws {
+        self.throttlePolicy = throttle
         self.store = store
         self.outbound = outbound
         self.clock = clock

@@ -23,6 +23,8 @@ final class DirectoryCache: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Bumped by every invalidation: long-lived readers (live streams) re-check their session when it moves.
+    let generation = Atomic<Int>(0)
     private let ttl: Duration
     /// Bounds memory if many distinct tokens are used within one `ttl`.
     private let maxTokens = 10_000
@@ -91,6 +93,7 @@ final class DirectoryCache: Sendable {
 
     /// After any audited directory change (users, groups, contracts, tokens, sessions, the matrix): everything is re-read.
     func invalidateDirectory() {
+        generation.add(1, ordering: .relaxed)
         state.withLock { s in
             s.tokens.removeAll()
             s.sessions.removeAll()

@@ -26,6 +26,8 @@ public final class Store: Sendable {
     let databases: Databases
     let logger: Logger
     private let committer: GroupCommitter?
+    /// The storage fault the last write met, until one succeeds (`/readyz`).
+    let health = StorageHealth()
 
     /// Statements executed so far, when opened with `countQueries` (tests assert pages make no N+1 queries).
     public var queriesExecuted: Int { queryCounter?.value.load(ordering: .relaxed) ?? 0 }
@@ -58,11 +60,26 @@ public final class Store: Sendable {
         switch location {
         case let .sqlite(path):
             let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            // SQLite would take an empty file for a new database: a truncated desk must not silently become a new one.
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64, size == 0 {
+                throw OpenError(description: "\(path) is an empty file (0 bytes), not an Escale database: restore it from a backup, or remove it to start a new desk")
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw OpenError(description: "cannot create the data directory: " + FileSystemCheck.describe(error, path: dir))
+            }
             databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: connectionsPerLoop), as: .sqlite)
             store = Store(location: location, databases: databases, logger: logger, countQueries: countQueries)
-            // WAL is a property of the file: readers never block the writer and commits need no fsync of the main file.
-            _ = try await store.sql.raw("PRAGMA journal_mode=WAL").all()
+            do {
+                // WAL is a property of the file: readers never block the writer and commits need no fsync of the main file.
+                _ = try await store.sql.raw("PRAGMA journal_mode=WAL").all()
+            } catch {
+                await store.close()
+                if let problem = FileSystemCheck.problem(at: dir) { throw OpenError(description: "cannot open \(path): \(problem.detail)") }
+                if !FileManager.default.isWritableFile(atPath: dir) { throw OpenError(description: "cannot open \(path): \(dir) is not writable by uid \(getuid())") }
+                throw OpenError(description: "cannot open \(path): \(error)")
+            }
         case let .postgres(url):
             try databases.use(.postgres(url: url, maxConnectionsPerEventLoop: connectionsPerLoop * 4), as: .psql)
             store = Store(location: location, databases: databases, logger: logger, countQueries: countQueries)
@@ -82,9 +99,37 @@ public final class Store: Sendable {
     /// `afterCommit` during the transaction run once it has committed.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let hooks = CommitHooks()
-        let result = try await CommitHooks.$current.withValue(hooks) { try await transaction(body) }
+        let result: T
+        do {
+            result = try await CommitHooks.$current.withValue(hooks) { try await transaction(body) }
+        } catch {
+            // A full disk or read-only storage is the operator's problem: callers get `StorageUnavailable`.
+            throw health.record(error)
+        }
+        health.cleared()
         hooks.run()
         return result
+    }
+
+    /// A start-up failure described plainly (an empty database file, a read-only or full file system).
+    public struct OpenError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Whether the database can take writes now: the last write's fault, confirmed by a probe write (a fault may have
+    /// been fixed meanwhile), or the SQLite file system's state.
+    public func storageProblem() async -> String? {
+        if case let .sqlite(path) = location, let p = FileSystemCheck.problem(at: URL(fileURLWithPath: path).deletingLastPathComponent().path) {
+            return p.fault.rawValue + ": " + p.detail
+        }
+        guard let fault = health.current else { return nil }
+        // Rewriting the settings row needs a page (SQLite) or a tuple (PostgreSQL): it fails while the fault lasts.
+        do {
+            try await write { db in try await (db as! any SQLDatabase).raw("UPDATE settings SET value = value WHERE key = 'signing_key'").run() }
+            return nil
+        } catch {
+            return fault.fault.rawValue + ": " + fault.detail
+        }
     }
 
     /// Runs `hook` after the current `write` commits (at once outside a write). For caches of committed state.
@@ -101,7 +146,8 @@ public final class Store: Sendable {
     public static var migrations: [any Migration] {
         [M001_CreateDirectory(), M002_CreateTickets(), M003_CreateSearchIndex(), M004_SeedCatalogue(), M005_CreateWebSessions(),
          M006_QueueSortIndexes(), M007_CreateCalendars(), M008_CreateSLAPolicies(),
-         M009_CreateTicketSLA(), M010_CreateJobs(), M011_CreateOnCall()]
+         M009_CreateTicketSLA(), M010_CreateJobs(), M011_CreateOnCall(), M012_CreateAuthThrottles(),
+         M013_ContractPageBeforeTriage()]
     }
 
     /// Applies pending migrations. On PostgreSQL an advisory lock makes concurrent starts wait for each other.

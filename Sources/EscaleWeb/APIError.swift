@@ -6,6 +6,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import EscaleStore
+import NIOCore
+import NIOHTTP1
 
 /// Errors that only exist at the HTTP edge.
 public enum APIError: Error, Sendable {
@@ -36,7 +39,17 @@ struct ProblemMiddleware: RouterMiddleware {
             }
             var response = try JSONBody.response(problem, status: .init(code: problem.status), contentType: "application/problem+json")
             if problem.status == 401 { response.headers[.wwwAuthenticate] = "Bearer" }
+            if let wait = Self.retryAfter(error) { response.headers[.retryAfter] = String(wait) }
             return response
+        }
+    }
+
+    /// Seconds a client should wait before trying again, for refusals that pass.
+    static func retryAfter(_ error: any Error) -> Int? {
+        switch error {
+        case let Desk.SignInError.throttled(wait): wait
+        case is StorageUnavailable: 30
+        default: nil
         }
     }
 
@@ -70,6 +83,17 @@ struct ProblemMiddleware: RouterMiddleware {
             case .invalidCredentials: return p(401, "Invalid credentials", "unknown e-mail address or wrong password")
             case .unauthenticated: return p(401, "Authentication required", "the token is invalid, expired or revoked")
             }
+        case let e as Desk.SignInError:
+            switch e {
+            case .invalidCredentials: return p(401, "Invalid credentials", "unknown e-mail address or wrong password")
+            case let .throttled(wait): return p(429, "Too many failed attempts", "too many failed password attempts; retry in \(wait) seconds")
+            }
+        case let e as StorageUnavailable:
+            return p(503, "Storage unavailable", "the desk cannot store changes right now (\(e.fault.rawValue)); nothing was changed, retry later")
+        case let e as NIOTooManyBytesError:
+            return p(413, "Request body too large", "the body exceeds the limit of \(e.maxBytes ?? JSONBody.limit) bytes")
+        case is HTTPParserError:
+            return p(400, "Malformed request", "the request could not be parsed as HTTP/1.1 (a bad chunk size or header)")
         case let e as AttachmentFiles.UploadTooLarge:
             return p(413, "Upload too large", "attachments are limited to \(e.limit) bytes")
         case let e as HTTPError:

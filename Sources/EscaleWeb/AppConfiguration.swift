@@ -1,6 +1,7 @@
 import EscaleStore
 import Foundation
 import Logging
+import NIOCore
 
 /// Everything the server needs, from flags and the environment (12-factor). Invalid values fail at start,
 /// naming the variable and what is wrong, in one line.
@@ -27,6 +28,10 @@ public struct AppConfiguration: Sendable {
     public var runScheduler = true
     /// How long a claimed job is held before another runner may take it over (a crashed runner's jobs wait this long).
     public var jobLease: TimeInterval = 60
+    /// Reverse proxies whose `X-Forwarded-For` names the real client (throttling, logs).
+    public var trustedProxies = TrustedProxies.none
+    /// Timeouts and connection caps against slow or greedy clients.
+    public var connections = ConnectionLimits()
 
     public init() {}
 
@@ -86,6 +91,28 @@ public struct AppConfiguration: Sendable {
             guard let v = Int(l), (1...3_600).contains(v) else { throw Invalid(description: "ESCALE_JOB_LEASE_SECONDS must be between 1 and 3600, got '\(l)'") }
             c.jobLease = TimeInterval(v)
         }
+        if let t = env["ESCALE_TRUSTED_PROXIES"] {
+            switch TrustedProxies.parse(t) {
+            case let .success(p): c.trustedProxies = p
+            case let .failure(e):
+                throw Invalid(description: "ESCALE_TRUSTED_PROXIES must list IP addresses or CIDR ranges separated by commas (10.0.0.1, 192.168.0.0/16, ::1); '\(e.entry)' is neither")
+            }
+        }
+        func seconds(_ name: String, _ range: ClosedRange<Int>) throws -> TimeAmount? {
+            guard let raw = env[name] else { return nil }
+            guard let v = Int(raw), range.contains(v) else { throw Invalid(description: "\(name) must be a number of seconds between \(range.lowerBound) and \(range.upperBound), got '\(raw)'") }
+            return .seconds(Int64(v))
+        }
+        func count(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let raw = env[name] else { return nil }
+            guard let v = Int(raw), range.contains(v) else { throw Invalid(description: "\(name) must be a number between \(range.lowerBound) and \(range.upperBound), got '\(raw)'") }
+            return v
+        }
+        if let v = try seconds("ESCALE_HEADER_TIMEOUT_SECONDS", 1...600) { c.connections.headerTimeout = v }
+        if let v = try seconds("ESCALE_BODY_TIMEOUT_SECONDS", 1...3_600) { c.connections.bodyTimeout = v }
+        if let v = try seconds("ESCALE_IDLE_TIMEOUT_SECONDS", 1...3_600) { c.connections.idleTimeout = v }
+        if let v = try count("ESCALE_MAX_CONNECTIONS", 1...1_000_000) { c.connections.maxConnections = v }
+        if let v = try count("ESCALE_MAX_CONNECTIONS_PER_ADDRESS", 1...1_000_000) { c.connections.maxConnectionsPerAddress = v }
         c.adminEmail = env["ESCALE_ADMIN_EMAIL"].flatMap { $0.isEmpty ? nil : $0 }
         c.adminPassword = env["ESCALE_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         if (c.adminEmail == nil) != (c.adminPassword == nil) {

@@ -4,6 +4,7 @@ import EscaleDesk
 import EscaleStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -29,10 +30,17 @@ public func buildApplication(
         inspect(desk)
         try await bootstrapAdministrator(desk, config: config, logger: logger)
         try await desk.loadSigningKey()
-        let router = try await buildRouter(desk: desk, countQueries: config.countQueries)
+        let router = try await buildRouter(desk: desk, countQueries: config.countQueries, trustedProxies: config.trustedProxies)
+        let limits = config.connections, counter = ConnectionCounter(), trusted = config.trustedProxies, serverLogger = logger
         return Application(
             router: router,
-            configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Escale"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                ConnectionGuard(limits: limits, counter: counter, exempt: { trusted.trusts($0) }, logger: serverLogger),
+            ])),
+            // Past the caps (plus room to answer refusals) the server stops accepting: the kernel's backlog holds the
+            // rest, and the process never runs out of file descriptors.
+            configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Escale", backlog: 1_024,
+                                 availableConnectionsDelegate: MaximumAvailableConnections(hardConnectionCeiling(limits), logger: logger)),
             services: [StoreService(store: store), MaintenanceService(desk: desk, logger: logger), LiveRelay(desk: desk)]
                 + (config.runScheduler ? [SchedulerService(desk: desk, lease: config.jobLease, logger: logger)] : []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
@@ -64,9 +72,11 @@ func bootstrapAdministrator(_ desk: Desk, config: AppConfiguration, logger: Logg
     }
 }
 
-func buildRouter(desk: Desk, countQueries: Bool = false) async throws -> Router<EscaleContext> {
+func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: TrustedProxies = .none) async throws -> Router<EscaleContext> {
     let router = Router(context: EscaleContext.self)
     if countQueries { router.add(middleware: QueryCountMiddleware(store: desk.store)) }
+    router.add(middleware: UnreadBodyDrainMiddleware())
+    router.add(middleware: ClientAddressMiddleware(trusted: trustedProxies))
     router.add(middleware: RequestIdMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
@@ -75,7 +85,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false) async throws -> Router<
 
     let runner = CommandRunner(desk: desk)
     HealthController(desk: desk).register(on: router)
-    let api = router.group("api/v1")
+    let api = router.group("api/v1").add(middleware: NulGuardMiddleware())
     OpenAPIController().register(on: api)
     AuthController(desk: desk).registerPublic(on: api)
     OnCallController(desk: desk, runner: runner).registerPublic(on: api)
@@ -91,6 +101,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false) async throws -> Router<
     let views = try await Views.load()
     try StaticController.load().register(on: router)
     let pages = router.group().add(middleware: WebSessionMiddleware(desk: desk)).add(middleware: PageErrorMiddleware(views: views))
+        .add(middleware: NulGuardMiddleware())
     AuthPages(desk: desk, views: views).register(on: pages)
     QueuePages(desk: desk, views: views).register(on: pages)
     TicketPages(desk: desk, views: views).register(on: pages)
@@ -101,6 +112,14 @@ func buildRouter(desk: Desk, countQueries: Bool = false) async throws -> Router<
     return router
 }
 
+
+/// The most connections held open at once: the configured cap, plus room to answer refusals, within the file
+/// descriptors this process may open.
+func hardConnectionCeiling(_ limits: ConnectionLimits) -> Int {
+    var rl = rlimit()
+    let descriptors = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &rl) == 0 ? Int(clamping: rl.rlim_cur) : 1_024
+    return max(16, min(limits.maxConnections + 256, descriptors - 256))
+}
 
 /// Closes the database when the application stops.
 struct StoreService: Service {
@@ -159,6 +178,7 @@ struct MaintenanceService: Service {
                 let cutoff = desk.clock.now().addingTimeInterval(-IdempotencyStore.retention)
                 try await desk.store.write { db in try await IdempotencyStore.purge(olderThan: cutoff, on: db) }
                 try await desk.purgeExpiredSessions()
+                try await desk.purgeStaleThrottles()
             } catch {
                 logger.warning("maintenance failed", metadata: ["error": "\(error)"])
             }

@@ -10,14 +10,18 @@ public struct EscaleContext: RequestContext {
     /// The signed-in browser, on web pages (set by `WebSessionMiddleware`).
     public var session: Desk.WebSession?
     public var requestId: String
-    /// The peer's IP address (sign-in throttling).
+    /// The peer's IP address.
     public let remoteAddress: String?
+    /// The client's address: the peer's, or what a trusted proxy says it is (`ClientAddressMiddleware`). Sign-in
+    /// throttling and logs use it.
+    public var clientAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         actor = nil
         session = nil
         remoteAddress = source.channel.remoteAddress?.ipAddress
+        clientAddress = remoteAddress
         requestId = ""
     }
 

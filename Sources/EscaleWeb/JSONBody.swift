@@ -33,22 +33,41 @@ enum JSONBody {
             let base = ct.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard base == "application/json" || base.hasSuffix("+json") else { throw APIError.unsupportedMediaType(ct) }
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw APIError.payloadTooLarge(limit) }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch let e as HTTPError where e.status == .contentTooLarge {
-            throw APIError.payloadTooLarge(limit)
-        }
+        let buffer = try await BodyReader.collect(request, upTo: limit, tooLarge: APIError.payloadTooLarge(limit))
         let data = Data(buffer.readableBytesView)
         guard String(validating: data, as: UTF8.self) != nil else { throw APIError.malformedBody("the body is not valid UTF-8") }
         guard !data.isEmpty else { throw APIError.malformedBody("a JSON body is required") }
+        if let field = nulField(in: data) { throw APIError.invalidField(field, "must not contain NUL characters (\\u0000)") }
         do {
             let value = try decoder.decode(T.self, from: data)
             return Decoded(value: value, fingerprint: Hex.encode(SHA256.hash(data: data)))
         } catch let e as DecodingError {
             throw describe(e)
         }
+    }
+
+    /// The path of the first string (or key) holding U+0000, if any: PostgreSQL cannot store it in text and SQLite
+    /// would store a string that ends early for C readers, so it is refused on both, naming the field.
+    static func nulField(in data: Data) -> String? {
+        // Only a `\u0000` escape can put NUL in a JSON string (a raw NUL byte is not JSON); skip the walk without one.
+        guard data.range(of: Data(#"\u0000"#.utf8)) != nil,
+              let root = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
+        func walk(_ value: Any, _ path: String) -> String? {
+            switch value {
+            case let s as String: return s.contains("\0") ? path : nil
+            case let a as [Any]:
+                for (i, v) in a.enumerated() { if let p = walk(v, path + "[\(i)]") { return p } }
+            case let o as [String: Any]:
+                for (k, v) in o.sorted(by: { $0.key < $1.key }) {
+                    let p = path.isEmpty ? k : path + "." + k
+                    if k.contains("\0") { return p }
+                    if let found = walk(v, p) { return found }
+                }
+            default: break
+            }
+            return nil
+        }
+        return walk(root, "")
     }
 
     static func describe(_ error: DecodingError) -> any Error {

@@ -24,11 +24,11 @@ struct ServiceCategoryTests {
         let category = try ServiceCategory(key: "vpn", domain: .infrastructure, nameEn: "  VPN ", nameFr: " Accès distant\n")
         #expect(category.nameEn == "VPN")
         #expect(category.nameFr == "Accès distant")
-        for (en, fr) in [("", "Nom"), ("Name", "  "), (" ", "")] {
+        for (en, fr, field) in [("", "Nom", "name_en"), ("Name", "  ", "name_fr"), (" ", "", "name_en")] {
             let error = #expect(throws: DomainError.self) {
                 try ServiceCategory(key: "vpn", domain: .infrastructure, nameEn: en, nameFr: fr)
             }
-            #expect(error?.invalidField == "name")
+            #expect(error?.invalidField == field, "the error names the empty name")
         }
     }
 

@@ -16,13 +16,13 @@ struct EscalationAndOnCallTests {
     static func at(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
 
     /// Acme's contract from 1 December: office-hours calendar, the standard SLA policy, these rules, on-call if given.
-    static func acmeTerms(_ w: World, rules: [EscalationRuleDTO] = [], onCallPolicy: UUID? = nil) async throws -> (calendar: CalendarDTO, policy: SLAPolicyDTO) {
+    static func acmeTerms(_ w: World, rules: [EscalationRuleDTO] = [], onCallPolicy: UUID? = nil, pageBeforeTriage: Bool = false) async throws -> (calendar: CalendarDTO, policy: SLAPolicyDTO) {
         let calendar = try await w.api.create("/api/v1/calendars", token: w.admin, CalendarAPITests.office, as: CalendarDTO.self)
         let policy = try await w.api.create("/api/v1/sla-policies", token: w.admin, CalendarAPITests.policy(calendar: calendar.id), as: SLAPolicyDTO.self)
         let contract = try await w.api.post("/api/v1/organizations/\(w.acme.id)/contracts", token: w.admin,
                                             ContractInput(name: "Acme SLA", perimeter: "infrastructure", validFrom: Day("2026-12-01")!,
                                                           calendarId: calendar.id, slaPolicyId: policy.id, onCall: onCallPolicy != nil,
-                                                          onCallPolicyId: onCallPolicy, escalationRules: rules))
+                                                          onCallPolicyId: onCallPolicy, escalationRules: rules, pageBeforeTriage: pageBeforeTriage))
         #expect(contract.status == .created, "\(contract.text)")
         return (calendar, policy)
     }
@@ -154,7 +154,7 @@ struct EscalationAndOnCallTests {
             let receiver = try await HookReceiver.start()
             defer { receiver.stop() }
             let (_, policy) = try await Self.onCallSetup(w, receiver: receiver)
-            _ = try await Self.acmeTerms(w, onCallPolicy: policy.id)
+            _ = try await Self.acmeTerms(w, onCallPolicy: policy.id, pageBeforeTriage: true)
 
             let t = try await w.aliceTicket("Usine à l'arrêt", description: "Plus rien ne marche", impact: .high, urgency: .high)
             #expect(t.priority == .critical)
@@ -205,6 +205,51 @@ struct EscalationAndOnCallTests {
         }
     }
 
+    @Test("a requester's P1 at night waits for N1 triage unless the contract pages before triage; staff's P1, or staff raising the priority, pages")
+    func requesterPriorityOneWaitsForTriage() async throws {
+        let clock = MutableClock(Self.at("2026-12-05T22:00:00Z"))  // Saturday night
+        try await TestApp.run(clock: clock.clock) { api in
+            let w = try await World.make(api)
+            let receiver = try await HookReceiver.start()
+            defer { receiver.stop() }
+            let (_, policy) = try await Self.onCallSetup(w, receiver: receiver)
+            _ = try await Self.acmeTerms(w, onCallPolicy: policy.id)
+
+            // The requester says P1: N1 sees it in its queue, nobody is woken up.
+            let claimed = try await w.aliceTicket("Tout est en panne", impact: .high, urgency: .high)
+            #expect(claimed.priority == .critical)
+            _ = try await api.desk.drainDueJobs()
+            #expect(try await api.get("/api/v1/tickets/\(claimed.id)/paging", token: w.agent1Token).status == .notFound)
+            #expect(await receiver.received.isEmpty)
+
+            // N1 confirms it by raising what the requester under-stated: now it pages.
+            let modest = try await w.aliceTicket("Imprimante lente", impact: .medium, urgency: .medium)
+            var raise = TicketPatch(); raise.impact = .high; raise.urgency = .high
+            let raised = try await api.send(.patch, "/api/v1/tickets/\(modest.id)", token: w.agent1Token, headers: [.ifMatch: "\"v1\""], json: raise)
+            #expect(raised.status == .ok, "\(raised.text)")
+            _ = try await api.desk.drainDueJobs()
+            #expect(try await api.get("/api/v1/tickets/\(modest.id)/paging", token: w.agent1Token).json(OnCallIncidentDTO.self).state == "active")
+
+            // A P1 logged by staff (a phone call) pages at once.
+            var byPhone = TicketInput(subject: "Serveur de fichiers arrêté", description: "Appel de Bob", impact: .high, urgency: .high)
+            byPhone.requesterId = w.bob.id
+            let staffP1 = try await api.create("/api/v1/tickets", token: w.agent1Token, byPhone, as: TicketDTO.self)
+            _ = try await api.desk.drainDueJobs()
+            #expect(try await api.get("/api/v1/tickets/\(staffP1.id)/paging", token: w.agent1Token).json(OnCallIncidentDTO.self).state == "active")
+
+            // A contract that pages before triage: the requester's P1 pages too.
+            let current = try #require(try await api.get("/api/v1/organizations/\(w.acme.id)/contracts", token: w.admin).json(Page<ContractDTO>.self).items.first)
+            #expect(current.pageBeforeTriage == false, "off by default")
+            let newer = try await api.create("/api/v1/organizations/\(w.acme.id)/contracts", token: w.admin, ContractInput(
+                name: "Acme SLA, pages before triage", perimeter: "infrastructure", validFrom: Day("2026-12-02")!, calendarId: current.calendarId,
+                slaPolicyId: current.slaPolicyId, onCall: true, onCallPolicyId: current.onCallPolicyId, pageBeforeTriage: true), as: ContractDTO.self)
+            #expect(newer.pageBeforeTriage && newer.active)
+            let urgent = try await w.aliceTicket("Usine à l'arrêt", impact: .high, urgency: .high)
+            _ = try await api.desk.drainDueJobs()
+            #expect(try await api.get("/api/v1/tickets/\(urgent.id)/paging", token: w.agent1Token).json(OnCallIncidentDTO.self).state == "active")
+        }
+    }
+
     @Test("the signed link in a page acknowledges without signing in (only on POST); a forged one is a 404")
     func signedLink() async throws {
         let clock = MutableClock(Self.at("2026-12-05T22:00:00Z"))
@@ -213,7 +258,7 @@ struct EscalationAndOnCallTests {
             let receiver = try await HookReceiver.start()
             defer { receiver.stop() }
             let (_, policy) = try await Self.onCallSetup(w, receiver: receiver)
-            _ = try await Self.acmeTerms(w, onCallPolicy: policy.id)
+            _ = try await Self.acmeTerms(w, onCallPolicy: policy.id, pageBeforeTriage: true)
             let t = try await w.aliceTicket("Usine à l'arrêt", impact: .high, urgency: .high)
             _ = try await api.desk.drainDueJobs()
             let link = try #require(await receiver.received.first?.json["acknowledge_url"] as? String)
@@ -247,7 +292,7 @@ struct EscalationAndOnCallTests {
                                      ContactMethodInput(type: "webhook", address: receiver.url("/down")), as: ContactMethodDTO.self)
             let policy = try await api.create("/api/v1/oncall/policies", token: w.admin, OnCallPolicyInput(
                 name: "Direct", steps: [OnCallStepInput(targets: [OnCallTargetInput(userId: w.agent1.id)], delayMinutes: 600)]), as: OnCallPolicyDTO.self)
-            _ = try await Self.acmeTerms(w, onCallPolicy: policy.id)
+            _ = try await Self.acmeTerms(w, onCallPolicy: policy.id, pageBeforeTriage: true)
             let t = try await w.aliceTicket("Usine à l'arrêt", impact: .high, urgency: .high)
             _ = try await api.desk.drainDueJobs()
             #expect(await receiver.received.count { $0.path == "/flaky" } == 1)

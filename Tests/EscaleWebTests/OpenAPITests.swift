@@ -63,8 +63,8 @@ struct WireFormatTests {
             let doc = try JSONSerialization.jsonObject(with: Data(try await api.get("/api/v1/openapi.json", token: nil).body.readableBytesView)) as! [String: Any]
             let schemas = (doc["components"] as! [String: Any])["schemas"] as! [String: Any]
             var input = TicketInput(subject: "Clavier HS", description: "Touches bloquées", impact: .low, urgency: .low, category: "peripheral", occurredAt: TestApp.now.addingTimeInterval(-60))
-            input.tags = ["clavier"]
-            let created = try await api.post("/api/v1/tickets", token: w.aliceToken, input)
+            input.tags = ["clavier"]; input.requesterId = w.alice.id
+            let created = try await api.post("/api/v1/tickets", token: w.agent1Token, input)
             Self.check(created.object, against: "Ticket", in: schemas)
             let t = try created.json(TicketDTO.self)
             var assign = TicketPatch(); assign.groupId = .some(w.n1.id); assign.assigneeId = .some(w.agent1.id); assign.estimatedMinutes = .some(30)

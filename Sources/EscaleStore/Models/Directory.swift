@@ -32,6 +32,7 @@ public final class ContractModel: Model, @unchecked Sendable {
     /// JSON array of `EscalationRuleDTO`.
     @Field(key: "escalation_rules") public var escalationRules: String
     @Field(key: "requesters_see_organization") public var requestersSeeOrganization: Bool
+    @Field(key: "page_before_triage") public var pageBeforeTriage: Bool
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
 }

@@ -11,8 +11,13 @@ struct HealthController {
             try JSONBody.response(["status": "ok"])
         }
         router.get("readyz") { _, _ in
-            let up = await desk.store.ping()
-            return try JSONBody.response(["status": up ? "ready" : "database unreachable"], status: up ? .ok : .serviceUnavailable)
+            guard await desk.store.ping() else {
+                return try JSONBody.response(["status": "unavailable", "reason": "database unreachable"], status: .serviceUnavailable, headers: [.retryAfter: "10"])
+            }
+            if let problem = await desk.store.storageProblem() {
+                return try JSONBody.response(["status": "unavailable", "reason": problem], status: .serviceUnavailable, headers: [.retryAfter: "30"])
+            }
+            return try JSONBody.response(["status": "ready"])
         }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

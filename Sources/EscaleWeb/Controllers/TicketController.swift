@@ -134,10 +134,12 @@ struct TicketController {
             let upload = try desk.files.beginUpload(limit: desk.config.maxUploadBytes)
             let sha256: String
             do {
-                if let length = request.headers[.contentLength].flatMap(Int.init), length > desk.config.maxUploadBytes {
-                    throw AttachmentFiles.UploadTooLarge(limit: desk.config.maxUploadBytes)
+                let limit = desk.config.maxUploadBytes
+                let declaredTooLarge = (request.headers[.contentLength].flatMap(Int.init) ?? 0) > limit
+                try await BodyReader.stream(request) { chunk in
+                    if declaredTooLarge { throw AttachmentFiles.UploadTooLarge(limit: limit) }
+                    try upload.write(chunk.readableBytesView)
                 }
-                for try await chunk in request.body { try upload.write(chunk.readableBytesView) }
                 sha256 = try desk.files.commit(upload)
             } catch {
                 upload.discard()

@@ -10,7 +10,7 @@ struct AdminPages {
     let desk: Desk
     let views: Views
 
-    struct Tab { var organizations = false, users = false, groups = false, categories = false, matrix = false }
+    struct Tab { var organizations = false, users = false, groups = false, categories = false, matrix = false, throttles = false }
 
     struct Base {
         let frame: Frame
@@ -31,6 +31,13 @@ struct AdminPages {
             }
         }
         router.get("/admin/organizations/:id") { r, c in try await organization(r, c) }
+        router.get("/admin/throttles") { r, c in try await throttles(r, c) }
+        router.post("/admin/throttles/:id/lift") { r, c in
+            try await post(r, c, back: { try await throttles(r, c, error: $0) }) { _, s in
+                try await desk.liftThrottle(try c.uuid("id", "throttle"), by: s.actor)
+                return "/admin/throttles?done=lifted"
+            }
+        }
         router.post("/admin/organizations/:id/contracts") { r, c in
             try await post(r, c, back: { try await organization(r, c, error: $0) }) { form, s in
                 let id = try c.uuid("id", "organization")
@@ -157,7 +164,8 @@ struct AdminPages {
             until = d
         }
         return ContractInput(name: form.text("name"), perimeter: form["perimeter"] ?? "", categories: form.all("categories"), validFrom: from,
-                             validUntil: until, onCall: form["on_call"] == "on", requestersSeeOrganization: form["requesters_see_organization"] == "on")
+                             validUntil: until, onCall: form["on_call"] == "on", requestersSeeOrganization: form["requesters_see_organization"] == "on",
+                             pageBeforeTriage: form["page_before_triage"] == "on")
     }
 
     // MARK: Pages
@@ -179,6 +187,7 @@ struct AdminPages {
 
     struct ContractForm {
         let id: String; let name: String; let validFrom: String; let validUntil: String; let onCall: Bool; let requestersSeeOrganization: Bool
+        var pageBeforeTriage = false
     }
 
     struct OrganizationPage {
@@ -234,7 +243,7 @@ struct AdminPages {
         return views.page("admin_contract", ContractPage(
             frame: b.frame, t: b.t, tab: b.tab, error: b.error, organizationId: k.organizationId.uuidString,
             contract: ContractForm(id: k.id.uuidString, name: k.name, validFrom: k.validFrom.description, validUntil: k.validUntil?.description ?? "",
-                                   onCall: k.onCall, requestersSeeOrganization: k.requestersSeeOrganization),
+                                   onCall: k.onCall, requestersSeeOrganization: k.requestersSeeOrganization, pageBeforeTriage: k.pageBeforeTriage),
             perimeters: Self.perimeters(l, selected: k.perimeter),
             categoryChoices: l.categoryOptions(categories, selected: nil).map { Option(value: $0.value, label: $0.label, selected: k.categories.contains($0.value)) }),
             status: error == nil ? .ok : .unprocessableContent)
@@ -295,6 +304,27 @@ struct AdminPages {
         let groups: [Row]
         let tiers: [Option]
         let organizations: [Option]
+    }
+
+    struct ThrottlesPage {
+        struct Row { let id: String; let kind: String; let subject: String; let failures: Int; let last: String; let wait: String }
+        let frame: Frame; let t: [String: String]; let tab: Tab; let error: String?
+        let throttles: [Row]
+        let any: Bool
+    }
+
+    /// Sign-in throttles now counting failures, with a button to lift each (a user locked out by someone else's
+    /// guesses, an office behind one address).
+    private func throttles(_ r: Request, _ c: EscaleContext, error: String? = nil) async throws -> Response {
+        let s = try admin(r, c)
+        let l = PageContext.localizer(request: r, session: s)
+        let entries = try await desk.throttles(by: s.actor)
+        let b = try await base(r, s, l, title: l.t("admin_throttles"), tab: Tab(throttles: true), error: error)
+        return views.page("admin_throttles", ThrottlesPage(
+            frame: b.frame, t: b.t, tab: b.tab, error: b.error, throttles: entries.map {
+                .init(id: $0.id.uuidString, kind: l.t("throttle_kind_" + $0.kind.rawValue), subject: $0.subject, failures: $0.failures,
+                      last: l.dateTime($0.lastFailureAt), wait: $0.retryAfter > 0 ? AuthPages.throttledMessage(l, retryAfter: $0.retryAfter) : l.t("throttle_allowed"))
+            }, any: !entries.isEmpty), status: error == nil ? .ok : .unprocessableContent)
     }
 
     private func groups(_ r: Request, _ c: EscaleContext, error: String? = nil) async throws -> Response {

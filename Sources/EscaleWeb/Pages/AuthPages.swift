@@ -60,9 +60,13 @@ struct AuthPages {
             let form = try await Form.read(request, context: context, desk: desk, csrf: s.csrfToken)
             let l = PageContext.localizer(request: request, session: s)
             do {
-                try await desk.changePassword(current: form["current_password"] ?? "", new: form["new_password"] ?? "", session: s)
+                try await desk.changePassword(current: form["current_password"] ?? "", new: form["new_password"] ?? "", session: s, clientAddress: context.clientAddress)
             } catch let DomainError.invalid(field, _) {
                 return try await account(request, context, error: l.t(field == "current_password" ? "account_wrong_password" : "account_weak_password"))
+            } catch let Desk.SignInError.throttled(retryAfter) {
+                var response = try await account(request, context, error: Self.throttledMessage(l, retryAfter: retryAfter), status: .tooManyRequests)
+                response.headers[.retryAfter] = String(retryAfter)
+                return response
             }
             return Views.redirect("/account?done=password")
         }
@@ -89,7 +93,7 @@ struct AuthPages {
         let l = PageContext.localizer(request: request, session: nil)
         let email = form.text("email") ?? ""
         do {
-            let (cookie, session) = try await desk.signIn(email: email, password: form["password"] ?? "", clientAddress: Self.clientAddress(request, context))
+            let (cookie, session) = try await desk.signIn(email: email, password: form["password"] ?? "", clientAddress: context.clientAddress)
             var target = Self.safeNext(form["next"])
             if target == "/" { target = session.actor.role.isStaff ? "/queues/mine" : "/requests" }
             var response = Views.redirect(target)
@@ -98,33 +102,33 @@ struct AuthPages {
         } catch Desk.SignInError.invalidCredentials {
             return try loginPage(request, context, email: email, error: l.t("login_invalid"), status: .unauthorized)
         } catch let Desk.SignInError.throttled(retryAfter) {
-            var response = try loginPage(request, context, email: email, error: l.t("login_throttled", max(1, (retryAfter + 59) / 60)), status: .tooManyRequests)
+            var response = try loginPage(request, context, email: email, error: Self.throttledMessage(l, retryAfter: retryAfter), status: .tooManyRequests)
             response.headers[.retryAfter] = String(retryAfter)
             return response
         }
     }
 
-    private func account(_ request: Request, _ context: EscaleContext, error: String?) async throws -> Response {
+    private func account(_ request: Request, _ context: EscaleContext, error: String?, status: HTTPResponse.Status = .unprocessableContent) async throws -> Response {
         let s = try PageContext.requireSession(request, context)
         let l = PageContext.localizer(request: request, session: s)
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("account_title"), request: request)
         return views.page("account", AccountPage(frame: frame, t: frame.t, error: error, languages: Language.all(current: s.locale),
-                                                 timeZone: s.timeZone, zones: Self.zones), status: error == nil ? .ok : .unprocessableContent)
+                                                 timeZone: s.timeZone, zones: Self.zones), status: error == nil ? .ok : status)
     }
 
     static let zones = ["Europe/Paris", "Europe/London", "Europe/Brussels", "Europe/Zurich", "Europe/Luxembourg", "America/New_York",
                         "America/Montreal", "America/Chicago", "America/Los_Angeles", "Africa/Casablanca", "Indian/Reunion",
                         "America/Martinique", "Pacific/Noumea", "Asia/Singapore", "UTC"]
 
-    /// Only a local path: never an open redirect to another site.
-    static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), !next.contains("\r"), !next.contains("\n") else { return "/" }
-        return next
+    /// "Try again in 5 seconds" / "in 2 minutes", with the language's plural.
+    static func throttledMessage(_ l: Localizer, retryAfter: Int) -> String {
+        let (n, unit) = retryAfter < 120 ? (max(1, retryAfter), "seconds") : ((retryAfter + 59) / 60, "minutes")
+        return l.t("login_throttled_\(unit)_\(n == 1 ? "one" : "other")", n)
     }
 
-    static func clientAddress(_ request: Request, _ context: EscaleContext) -> String? {
-        context.remoteAddress
-    }
+    /// Only a page of this site: never an open redirect to another one (`SafeRedirect`).
+    static func safeNext(_ next: String?) -> String { SafeRedirect.target(next) }
+
 }
 
 extension String {

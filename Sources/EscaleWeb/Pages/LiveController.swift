@@ -11,6 +11,9 @@ struct LiveController {
     let desk: Desk
     /// A comment line this often keeps proxies from closing an idle stream.
     static let heartbeat: Duration = .seconds(20)
+    /// A stream re-checks its session at once after a directory change on this instance, and at least this often
+    /// (a change made on another instance reaches this one's cache within its lifetime).
+    static let sessionRecheck: Duration = .seconds(15)
 
     func register(on router: RouterGroup<EscaleContext>) {
         router.get("/live") { request, context -> Response in
@@ -19,6 +22,8 @@ struct LiveController {
             let scope = AccessPolicy.ticketScope(of: s.actor)
             let staff = s.actor.role.isStaff
             let stream = desk.live.subscribe()
+            let cookie = request.cookies[WebSessionMiddleware.cookieName]?.value ?? ""
+            let desk = desk
             return Response(status: .ok, headers: [
                 .contentType: "text/event-stream; charset=utf-8",
                 .cacheControl: "no-store",
@@ -41,7 +46,21 @@ struct LiveController {
                         output.yield(": keep-alive\n\n")
                     }
                 }
-                defer { feeder.cancel(); heartbeat.cancel() }
+                // A revoked session (signed out elsewhere, password reset, account deactivated) or a changed scope
+                // ends the stream: it must not outlive the access it was opened with.
+                let watchdog = Task {
+                    var seen = desk.directoryGeneration
+                    var checked = ContinuousClock.now
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        let generation = desk.directoryGeneration
+                        guard generation != seen || ContinuousClock.now - checked >= Self.sessionRecheck else { continue }
+                        seen = generation; checked = .now
+                        let current = try? await desk.session(cookie: cookie)
+                        if current?.actor != s.actor { output.finish(); return }
+                    }
+                }
+                defer { feeder.cancel(); heartbeat.cancel(); watchdog.cancel() }
                 // Writing fails once the client has gone away, which ends the response and both tasks; a server
                 // shutting down ends the stream at once rather than waiting for open pages to go away.
                 try await withGracefulShutdownHandler {

@@ -152,7 +152,7 @@ struct QueuePages {
                 occurredAt = min(d, desk.clock.now())
             }
             let input = TicketInput(subject: form["subject"] ?? "", description: form["description"] ?? "", impact: impact, urgency: urgency,
-                                    type: nil, category: form.text("category"), channel: .web, occurredAt: occurredAt)
+                                    type: nil, category: form.text("category"), occurredAt: occurredAt)
             let prepared = try await desk.prepareTicket(input, by: s.actor, defaultChannel: .web)
             let files = try form.stored(in: desk)
             let ticket = try await desk.store.write { db in try await desk.createTicket(prepared, files: files, by: s.actor, on: db) }

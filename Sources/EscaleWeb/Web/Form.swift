@@ -38,12 +38,18 @@ struct Form: Sendable {
         if type.lowercased().hasPrefix("multipart/form-data") {
             form = try await readMultipart(request, type: type, desk: desk)
         } else {
-            let buffer = try await request.body.collect(upTo: maxFieldsBytes)
+            let buffer = try await BodyReader.collect(request, upTo: maxFieldsBytes, tooLarge: WebError.formTooLarge)
             form = Form(fields: parseURLEncoded(String(buffer: buffer)))
         }
         guard let token = form["_csrf"], Hex.constantTimeEqual(token, expected) else {
             form.discardFiles()
             throw WebError.csrf
+        }
+        // NUL cannot be stored as text (PostgreSQL refuses it): refused on every database, naming the field.
+        if let field = form.fields.first(where: { $0.key.contains("\0") || $0.value.contains { $0.contains("\0") } })?.key
+            ?? form.files.first(where: { $0.filename.contains("\0") }).map({ _ in "file" }) {
+            form.discardFiles()
+            throw DomainError.invalid(field: field.replacingOccurrences(of: "\0", with: ""), "must not contain NUL characters")
         }
         return form
     }
@@ -77,7 +83,7 @@ struct Form: Sendable {
         parser.onBody = { buffer in state.body(&buffer) }
         parser.onPartComplete = { state.complete() }
         do {
-            for try await chunk in request.body {
+            try await BodyReader.stream(request) { chunk in
                 try parser.execute(chunk)
                 if let error = state.error { throw error }
             }

@@ -3,6 +3,9 @@ import EscaleDesk
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
+import NIOHTTP1
+import EscaleStore
 
 /// Resolves the session cookie to the signed-in user. Pages that need one throw `WebError.signInRequired`.
 struct WebSessionMiddleware: RouterMiddleware {
@@ -49,7 +52,9 @@ struct PageErrorMiddleware: RouterMiddleware {
             let l = PageContext.localizer(request: request, session: context.session)
             let frame = PageContext.frame(l, session: context.session, title: l.t(key + "_title"), request: request)
             let model = ErrorPage(frame: frame, t: frame.t, heading: l.t(key + "_title"), message: l.t(key + "_message"))
-            return views.page("error", model, status: status)
+            var response = views.page("error", model, status: status)
+            if let wait = ProblemMiddleware.retryAfter(error) { response.headers[.retryAfter] = String(wait) }
+            return response
         }
     }
 
@@ -68,6 +73,9 @@ struct PageErrorMiddleware: RouterMiddleware {
             default: return (.badRequest, "error_invalid")
             }
         case is AttachmentFiles.UploadTooLarge: return (.contentTooLarge, "error_too_large")
+        case is StorageUnavailable: return (.serviceUnavailable, "error_unavailable")
+        case is HTTPParserError: return (.badRequest, "error_invalid")
+        case is NIOTooManyBytesError: return (.contentTooLarge, "error_too_large")
         case let e as HTTPError where e.status == .contentTooLarge: return (.contentTooLarge, "error_too_large")
         case let e as HTTPError where e.status == .notFound: return (.notFound, "error_not_found")
         default: return (.internalServerError, "error_internal")

@@ -23,7 +23,7 @@ enum TestApp {
 
     static func run<T: Sendable>(
         _ setup: TestingSetup = .router, maxUploadBytes: Int = 25 * 1024 * 1024, clock: EscaleCore.Clock? = nil,
-        keeping kept: KeptDatabase? = nil,
+        keeping kept: KeptDatabase? = nil, configure: (inout AppConfiguration) -> Void = { _ in },
         _ test: @Sendable (API) async throws -> T
     ) async throws -> T {
         let dir = kept?.directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("escale-test-\(UUID().uuidString)")
@@ -42,6 +42,7 @@ enum TestApp {
         config.runScheduler = false
         // Tests run in parallel against one PostgreSQL server: keep each application's pool small.
         config.databaseConnectionsPerLoop = 1
+        configure(&config)
         var database: PostgresTestDatabase?
         if let kept {
             config.databaseURL = kept.databaseURL
