@@ -279,7 +279,7 @@ def test_phone_width_portal(users, browser, tmp_path):
 
 def test_on_call_page_and_acknowledgement(users, browser):
     """9. On-call: a client on 24/7 on-call whose support hours are closed right now. Its priority-1 ticket pages the
-    agent on call (the real scheduler, inside the real server). The agent sees who is on call and the calendar
+    agent on call (the real scheduler, inside the real server): the contract pages requesters' P1s before N1 triage. The agent sees who is on call and the calendar
     feed on the on-call page, sees the ticket being paged, and takes it with "Prendre en compte"."""
     from escale_ui import ADMIN_EMAIL, ADMIN_PASSWORD, api, token
 
@@ -297,7 +297,7 @@ def test_on_call_page_and_acknowledgement(users, browser):
     policy = api("POST", "/oncall/policies", {"name": unique("Nuits"), "steps": [
         {"targets": [{"schedule_id": schedule["id"]}], "delay_minutes": 10}]}, admin)["id"]
     api("POST", f"/organizations/{org}/contracts", {"perimeter": "infrastructure", "valid_from": "2026-01-01", "calendar_id": closed,
-                                                     "on_call": True, "on_call_policy_id": policy}, admin)
+                                                     "on_call": True, "on_call_policy_id": policy, "page_before_triage": True}, admin)
     worker = {"email": f"{uuid.uuid4().hex[:8]}@usine.test", "password": "usine-password-1"}
     api("POST", "/users", {**worker, "name": "Opérateur", "role": "requester", "organization_id": org}, admin)
     subject = unique("Ligne de production arrêtée")

@@ -72,7 +72,17 @@ public enum FileSystemCheck {
     /// errno of a failed file operation, described plainly.
     public static func describe(_ error: any Error, path: String) -> String {
         let ns = error as NSError
-        let code = (ns.userInfo[NSUnderlyingErrorKey] as? NSError).map { $0.domain == NSPOSIXErrorDomain ? Int32($0.code) : 0 } ?? (ns.domain == NSPOSIXErrorDomain ? Int32(ns.code) : 0)
+        var code: Int32 = 0
+        if ns.domain == NSPOSIXErrorDomain { code = Int32(ns.code) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain { code = Int32(underlying.code) }
+        if ns.domain == NSCocoaErrorDomain {
+            switch CocoaError.Code(rawValue: ns.code) {
+            case .fileWriteVolumeReadOnly: code = EROFS
+            case .fileWriteOutOfSpace: code = ENOSPC
+            case .fileWriteNoPermission: code = code == 0 ? EACCES : code
+            default: break
+            }
+        }
         switch code {
         case EROFS: return "\(path) is on a read-only file system"
         case ENOSPC: return "no space left on the device holding \(path)"

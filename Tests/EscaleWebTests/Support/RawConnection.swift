@@ -4,8 +4,15 @@ import Glibc
 #endif
 
 /// A plain TCP connection to the server on loopback, for what an HTTP client library hides: slow, partial or
-/// malformed requests, and when the server closes.
+/// malformed requests, and when the server closes. Its blocking calls run on threads of their own: an in-process
+/// server shares Swift's cooperative threads with the test, and a test blocked in `recv` there would starve it.
 final class RawConnection: @unchecked Sendable {
+    private static let io = DispatchQueue(label: "raw-connection", attributes: .concurrent)
+
+    private func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { c in Self.io.async { c.resume(returning: work()) } }
+    }
+
     let fd: Int32
 
     init?(port: Int, sendTimeout: Double = 10) {
@@ -26,7 +33,20 @@ final class RawConnection: @unchecked Sendable {
 
     /// Sends everything; false if the server stopped taking bytes (send timeout) or closed.
     @discardableResult
-    func send(_ bytes: [UInt8]) -> Bool {
+    func send(_ bytes: [UInt8]) async -> Bool { await offload { self.sendNow(bytes) } }
+
+    @discardableResult
+    func send(_ text: String) async -> Bool { await send(Array(text.utf8)) }
+
+    /// Reads until the server closes the connection or `seconds` pass.
+    func read(for seconds: Double) async -> (text: String, closed: Bool, elapsed: Double) { await offload { self.readNow(for: seconds) } }
+
+    /// Reads until what was read contains `needle`, the server closes, or `seconds` pass.
+    func read(until needle: String, for seconds: Double = 5) async -> (text: String, closed: Bool, elapsed: Double) {
+        await offload { self.readNow(for: seconds, until: needle) }
+    }
+
+    private func sendNow(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -36,17 +56,17 @@ final class RawConnection: @unchecked Sendable {
         return true
     }
 
-    @discardableResult
-    func send(_ text: String) -> Bool { send(Array(text.utf8)) }
-
-    /// Reads until the server closes the connection or `seconds` pass.
-    func read(for seconds: Double) -> (text: String, closed: Bool, elapsed: Double) {
+    private func readNow(for seconds: Double, until needle: String? = nil) -> (text: String, closed: Bool, elapsed: Double) {
         let start = Date()
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while Date().timeIntervalSince(start) < seconds {
             let n = recv(fd, &buffer, buffer.count, 0)
-            if n > 0 { received += buffer[0..<n]; continue }
+            if n > 0 {
+                received += buffer[0..<n]
+                if let needle, String(decoding: received, as: UTF8.self).contains(needle) { break }
+                continue
+            }
             if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
                 return (String(decoding: received, as: UTF8.self), true, Date().timeIntervalSince(start))
             }
