@@ -5,9 +5,9 @@ import Foundation
 /// Each failure is counted under three keys — the account, the client address, and the pair of both — each with a
 /// number of free failures and then a delay that doubles with every further failure up to a ceiling. Counts decay: a
 /// key with no failure for `window` starts again from zero. The pair throttles one attacker hard. The account's delay
-/// stops a guesser spread over many addresses, but not the account's own known addresses (where it signed in before):
-/// an attacker elsewhere cannot keep the real user out. The address's allowance is wide, so a whole office behind one
-/// address is not punished for one person's typos.
+/// stops a guesser spread over many addresses, the address's a spray at many accounts from one place; neither applies
+/// at the account's own known addresses (where it signed in before), so an attacker elsewhere — or behind the same
+/// NAT — cannot keep the real user out.
 public struct SignInThrottle: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable, Codable {
         case account, address, pair
@@ -79,12 +79,13 @@ public struct SignInThrottle: Sendable, Equatable {
     /// The row that marks `address` as known to `account`.
     public static func knownKey(account: String, address: String) -> String { "known:" + account + "|" + address }
 
-    /// Seconds before the next attempt is allowed, given the rows found for an attempt's keys, or nil. The account's
-    /// delay does not apply from an address the account signed in from within `knownFor`.
+    /// Seconds before the next attempt is allowed, given the rows found for an attempt's keys, or nil. From an address
+    /// the account signed in from within `knownFor`, only the pair's own delay applies: neither guesses at the account
+    /// from elsewhere nor a spray at other accounts from the same address (an office behind one NAT) keep it out.
     public func retryAfter(_ rows: [(kind: Kind, failures: Int, last: Date)], now: Date) -> TimeInterval? {
         let known = rows.contains { $0.kind == .known && now.timeIntervalSince($0.last) < knownFor }
         var wait: TimeInterval?
-        for row in rows where row.kind != .known && !(known && row.kind == .account) {
+        for row in rows where row.kind != .known && !(known && row.kind != .pair) {
             if let w = retryAfter(row.kind, failures: row.failures, lastFailure: row.last, now: now) { wait = max(wait ?? 0, w) }
         }
         return wait

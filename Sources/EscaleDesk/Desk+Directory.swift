@@ -327,7 +327,7 @@ extension Desk {
     }
 
     static func validDomain(_ s: String) throws -> String {
-        let v = s.trimmingCharacters(in: .whitespaces).lowercased()
+        let v = s.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard v.range(of: #"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"#, options: .regularExpression) != nil else {
             throw DomainError.invalid(field: "domain", "'\(s)' is not a domain name")
         }

@@ -82,6 +82,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: MethodNotAllowedMiddleware())
 
     let runner = CommandRunner(desk: desk)
     HealthController(desk: desk).register(on: router)

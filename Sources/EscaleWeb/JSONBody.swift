@@ -37,37 +37,39 @@ enum JSONBody {
         let data = Data(buffer.readableBytesView)
         guard String(validating: data, as: UTF8.self) != nil else { throw APIError.malformedBody("the body is not valid UTF-8") }
         guard !data.isEmpty else { throw APIError.malformedBody("a JSON body is required") }
-        if let field = nulField(in: data) { throw APIError.invalidField(field, "must not contain NUL characters (\\u0000)") }
         do {
             let value = try decoder.decode(T.self, from: data)
+            if let field = nulField(in: value, data: data) { throw APIError.invalidField(field, "must not contain NUL characters (\\u0000)") }
             return Decoded(value: value, fingerprint: Hex.encode(SHA256.hash(data: data)))
         } catch let e as DecodingError {
             throw describe(e)
         }
     }
 
-    /// The path of the first string (or key) holding U+0000, if any: PostgreSQL cannot store it in text and SQLite
-    /// would store a string that ends early for C readers, so it is refused on both, naming the field.
-    static func nulField(in data: Data) -> String? {
+    /// The path of the first decoded string holding U+0000, if any: PostgreSQL cannot store it in text and SQLite
+    /// would store a string that ends early for C readers, so it is refused on both, naming the field. Only what was
+    /// decoded counts: a NUL in a property the API does not know is ignored with the property.
+    static func nulField(in value: Any, data: Data) -> String? {
         // Only a `\u0000` escape can put NUL in a JSON string (a raw NUL byte is not JSON); skip the walk without one.
-        guard data.range(of: Data(#"\u0000"#.utf8)) != nil,
-              let root = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
+        guard data.range(of: Data(#"\u0000"#.utf8)) != nil else { return nil }
         func walk(_ value: Any, _ path: String) -> String? {
             switch value {
-            case let s as String: return s.contains("\0") ? path : nil
+            case let s as String: return s.contains("\0") ? (path.isEmpty ? "body" : path) : nil
             case let a as [Any]:
                 for (i, v) in a.enumerated() { if let p = walk(v, path + "[\(i)]") { return p } }
-            case let o as [String: Any]:
-                for (k, v) in o.sorted(by: { $0.key < $1.key }) {
-                    let p = path.isEmpty ? k : path + "." + k
-                    if k.contains("\0") { return p }
-                    if let found = walk(v, p) { return found }
+                return nil
+            default:
+                let mirror = Mirror(reflecting: value)
+                if mirror.displayStyle == .optional { return mirror.children.first.flatMap { walk($0.value, path) } }
+                for child in mirror.children {
+                    guard let label = child.label else { continue }
+                    let name = snake(label.hasPrefix("_") ? String(label.dropFirst()) : label)
+                    if let found = walk(child.value, path.isEmpty ? name : path + "." + name) { return found }
                 }
-            default: break
+                return nil
             }
-            return nil
         }
-        return walk(root, "")
+        return walk(value, "")
     }
 
     static func describe(_ error: DecodingError) -> any Error {

@@ -10,18 +10,26 @@ struct Query {
 
     init(_ request: Request) { self.request = request }
 
+    /// A text parameter; present but empty reads as absent (a search box left blank).
     func string(_ name: String) -> String? {
         request.uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The raw value of a typed parameter: absent is nil, but present and empty (`limit=`) is an error, not absent.
+    private func typed(_ name: String, _ what: String) throws -> String? {
+        guard let raw = request.uri.queryParameters.get(name) else { return nil }
+        guard !raw.isEmpty else { throw APIError.invalidField(name, "is empty: give \(what), or leave the parameter out") }
+        return raw
+    }
+
     func uuid(_ name: String) throws -> UUID? {
-        guard let raw = string(name) else { return nil }
+        guard let raw = try typed(name, "an id") else { return nil }
         guard let id = UUID(uuidString: raw) else { throw APIError.invalidField(name, "'\(raw)' is not an id") }
         return id
     }
 
     func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let raw = string(name) else { return nil }
+        guard let raw = try typed(name, "a whole number") else { return nil }
         guard let v = Int(raw), range.contains(v) else {
             throw APIError.invalidField(name, "must be a whole number between \(range.lowerBound) and \(range.upperBound), got '\(raw.prefix(40))'")
         }
@@ -29,13 +37,13 @@ struct Query {
     }
 
     func date(_ name: String) throws -> Date? {
-        guard let raw = string(name) else { return nil }
+        guard let raw = try typed(name, "an ISO-8601 date-time") else { return nil }
         guard let d = Wire.parseInstant(raw) else { throw APIError.invalidField(name, "'\(raw.prefix(40))' is not an ISO-8601 date-time") }
         return d
     }
 
     func bool(_ name: String) throws -> Bool? {
-        guard let raw = string(name) else { return nil }
+        guard let raw = try typed(name, "true or false") else { return nil }
         switch raw.lowercased() {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false
@@ -49,7 +57,7 @@ struct Query {
     }
 
     func cursor() throws -> Int? {
-        guard let raw = string("cursor") else { return nil }
+        guard let raw = try typed("cursor", "a cursor from a previous page") else { return nil }
         guard let data = Data(base64Encoded: raw), let text = String(data: data, encoding: .utf8), text.hasPrefix("t:"),
               let seq = Int(text.dropFirst(2)), seq > 0 else {
             throw APIError.invalidField("cursor", "not a cursor returned by this API")

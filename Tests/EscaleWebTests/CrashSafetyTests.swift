@@ -27,22 +27,7 @@ struct CrashSafetyTests {
     }
 
     static func serve(_ kept: KeptDatabase, port: Int) throws -> Process {
-        let p = Process()
-        p.executableURL = SchedulerProcessTests.binary
-        p.arguments = ["serve"]
-        var env = ProcessInfo.processInfo.environment
-        env["ESCALE_DATA_DIR"] = kept.directory.path
-        env["ESCALE_PORT"] = String(port)
-        env["ESCALE_LOG_LEVEL"] = "critical"
-        env["ESCALE_ADMIN_EMAIL"] = TestApp.adminEmail
-        env["ESCALE_ADMIN_PASSWORD"] = TestApp.adminPassword
-        env["ESCALE_BCRYPT_COST"] = "4"
-        env["ESCALE_DATABASE_URL"] = kept.databaseURL
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
+        try SchedulerProcessTests.serve(kept, port: port, environment: ["ESCALE_LOG_LEVEL": "critical", "ESCALE_DATABASE_CONNECTIONS": "2"])
     }
 
     static func request(_ port: Int, _ method: String, _ path: String, token: String? = nil, json: [String: Any]? = nil, key: String? = nil) async -> (Int, [String: Any]) {

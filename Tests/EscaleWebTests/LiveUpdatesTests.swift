@@ -11,17 +11,12 @@ import Glibc
 struct LiveUpdatesTests {
     /// Reads a Server-Sent Events stream on a plain TCP connection.
     final class EventStream: @unchecked Sendable {
-        let fd: Int32
+        let connection: RawConnection
+        var fd: Int32 { connection.fd }
         var received = ""
 
         init(port: Int, path: String, cookie: String) throws {
-            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = in_port_t(UInt16(port).bigEndian)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            try #require(ok == 0)
+            connection = try #require(RawConnection(port: port))
             var tv = timeval(tv_sec: 0, tv_usec: 200_000)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
             let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nCookie: \(cookie)\r\n\r\n"
@@ -39,8 +34,6 @@ struct LiveUpdatesTests {
             }
             return received.contains(text)
         }
-
-        deinit { close(fd) }
     }
 
     @Test("a new ticket, a reply and an internal note reach the pages of those who may see them, and no one else")

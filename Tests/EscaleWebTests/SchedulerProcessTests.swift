@@ -54,14 +54,15 @@ struct SchedulerProcessTests {
         return try await Store.open(location, logger: logger, connectionsPerLoop: 1)
     }
 
-    /// The tests talk to the database, not to the server: any free port will do.
-    static func serve(_ kept: KeptDatabase) throws -> Process {
+    /// `escale serve` on the kept database. These tests talk to the database, not to the server: any free port will do
+    /// unless one is given.
+    static func serve(_ kept: KeptDatabase, port: Int = 0, environment extra: [String: String] = [:]) throws -> Process {
         let p = Process()
         p.executableURL = binary
         p.arguments = ["serve"]
         var env = ProcessInfo.processInfo.environment
         env["ESCALE_DATA_DIR"] = kept.directory.path
-        env["ESCALE_PORT"] = "0"
+        env["ESCALE_PORT"] = String(port)
         env["ESCALE_LOG_LEVEL"] = "error"
         env["ESCALE_ADMIN_EMAIL"] = TestApp.adminEmail
         env["ESCALE_ADMIN_PASSWORD"] = TestApp.adminPassword
@@ -70,6 +71,7 @@ struct SchedulerProcessTests {
         // A crashed runner's leases expire after 2 s instead of a minute.
         env["ESCALE_JOB_LEASE_SECONDS"] = "2"
         env["ESCALE_DATABASE_URL"] = kept.databaseURL
+        env.merge(extra) { $1 }
         p.environment = env
         p.standardOutput = FileHandle.nullDevice
         try p.run()

@@ -130,7 +130,7 @@ struct SecurityProbeTests {
             let described = try await post("/api/v1/tickets", #"{"subject":"Imprimante","description":"a\u0000b","impact":"low","urgency":"low"}"#, token: w.aliceToken)
             #expect(described.problem?.field == "description")
             let t = try await w.aliceTicket()
-            let comment = try await post("/api/v1/tickets/\(t.id)/comments", #"{"body":"\u0000"}"#, token: w.aliceToken)
+            let comment = try await post("/api/v1/tickets/\(t.id)/comments", #"{"body":"\u0000","public":true}"#, token: w.aliceToken)
             #expect(comment.status == .unprocessableContent && comment.problem?.field == "body")
             let org = try await post("/api/v1/organizations", #"{"name":"Evil\u0000Corp"}"#, token: w.admin)
             #expect(org.status == .unprocessableContent && org.problem?.field == "name")
@@ -207,6 +207,37 @@ struct SecurityProbeTests {
             let empty = try await api.send(.post, "/api/v1/categories", token: w.admin,
                                            raw: .init(string: #"{"key":"kiosk","domain":"hardware","name_en":"","name_fr":"Borne"}"#))
             #expect(empty.status == .unprocessableContent && empty.problem?.field == "name_en", "\(empty.text)")
+        }
+    }
+}
+
+@Suite("Trusted proxies")
+struct TrustedProxiesTests {
+    @Test("addresses and CIDR ranges, IPv4 and IPv6; the client is the right-most untrusted hop; an untrusted peer's header is ignored")
+    func clientAddress() throws {
+        let proxies = try TrustedProxies.parse("10.0.0.0/8, 192.168.1.5, ::1, fd00::/8").get()
+        #expect(proxies.trusts("10.20.30.40") && proxies.trusts("192.168.1.5") && proxies.trusts("::1") && proxies.trusts("fd12::1"))
+        #expect(!proxies.trusts("192.168.1.6") && !proxies.trusts("11.0.0.1") && !proxies.trusts("::2"))
+        #expect(proxies.trusts("::ffff:10.1.2.3"), "IPv4-mapped IPv6 reads as IPv4")
+        #expect(proxies.clientAddress(peer: "10.0.0.2", forwardedFor: ["203.0.113.9, 10.0.0.7"]) == "203.0.113.9")
+        #expect(proxies.clientAddress(peer: "10.0.0.2", forwardedFor: ["1.2.3.4", "203.0.113.9"]) == "203.0.113.9",
+                "what the client wrote on the left proves nothing")
+        #expect(proxies.clientAddress(peer: "198.51.100.1", forwardedFor: ["203.0.113.9"]) == "198.51.100.1", "not a proxy of ours")
+        #expect(proxies.clientAddress(peer: "10.0.0.2", forwardedFor: ["not-an-address"]) == "10.0.0.2")
+        #expect(TrustedProxies.none.clientAddress(peer: "10.0.0.2", forwardedFor: ["203.0.113.9"]) == "10.0.0.2")
+        for bad in ["10.0.0.0/33", "example.com", "::1/129", "10.0.0"] {
+            #expect(throws: TrustedProxies.ParseError.self) { try TrustedProxies.parse(bad).get() }
+        }
+    }
+
+    @Test("a method a documented path does not have is a 405 with Allow")
+    func methodNotAllowed() async throws {
+        try await TestApp.run { api in
+            let r = try await api.send(.delete, "/api/v1/tickets", token: nil)
+            #expect(r.status == .methodNotAllowed && r.headers[.allow] == "GET, POST")
+            let ics = try await api.send(.post, "/api/v1/oncall/schedules/\(UUID()).ics", token: nil)
+            #expect(ics.status == .methodNotAllowed && ics.headers[.allow] == "GET", "the most specific documented path decides")
+            #expect(try await api.send(.delete, "/api/v1/nothing-here", token: nil).status == .notFound)
         }
     }
 }

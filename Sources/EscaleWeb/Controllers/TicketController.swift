@@ -30,6 +30,7 @@ struct TicketController {
         api.get("tickets") { request, context in
             let q = Query(request)
             var filter = TicketFilter()
+            if request.uri.queryParameters.get("status") == "" { throw APIError.invalidField("status", "is empty: give open or statuses, or leave the parameter out") }
             if let raw = q.string("status") {
                 if raw == "open" {
                     filter.openOnly = true
@@ -203,7 +204,9 @@ enum AttachmentResponse {
     static func make(_ a: AttachmentDTO, url: URL, context: EscaleContext) async throws -> Response {
         let body = try await FileIO(threadPool: .singleton).loadFile(path: url.path, context: context)
         return Response(status: .ok, headers: [
-            .contentType: a.contentType,
+            // Opaque bytes, whatever the uploader said: the declared type is in the attachment's JSON, and a file is
+            // never interpreted (rendered, parsed) on the way out.
+            .contentType: "application/octet-stream",
             .contentDisposition: disposition(a.filename),
             .contentLength: String(a.size),
             .cacheControl: "private, max-age=0",
