@@ -194,13 +194,17 @@ public struct OnCallIncidentDTO: Codable, Sendable, Equatable {
     public var round: Int
     public var acknowledgedBy: UUID?
     public var acknowledgedAt: Date?
+    /// What ended the paging: `acknowledge`, `assignment`, `reply`, `resolution` or `closure`.
+    public var acknowledgedVia: String?
     public var createdAt: Date
-    public init(id: UUID, ticketId: UUID, policyId: UUID, state: String, step: Int, round: Int, acknowledgedBy: UUID?, acknowledgedAt: Date?, createdAt: Date) {
+    public init(id: UUID, ticketId: UUID, policyId: UUID, state: String, step: Int, round: Int, acknowledgedBy: UUID?, acknowledgedAt: Date?,
+                acknowledgedVia: String? = nil, createdAt: Date) {
+        self.acknowledgedVia = acknowledgedVia
         self.id = id; self.ticketId = ticketId; self.policyId = policyId; self.state = state; self.step = step; self.round = round
         self.acknowledgedBy = acknowledgedBy; self.acknowledgedAt = acknowledgedAt; self.createdAt = createdAt
     }
     enum CodingKeys: String, CodingKey {
         case id, ticketId = "ticket_id", policyId = "policy_id", state, step, round, acknowledgedBy = "acknowledged_by"
-        case acknowledgedAt = "acknowledged_at", createdAt = "created_at"
+        case acknowledgedAt = "acknowledged_at", acknowledgedVia = "acknowledged_via", createdAt = "created_at"
     }
 }

@@ -247,7 +247,7 @@ extension Desk {
             return nil
         }
         return OnCallIncidentDTO(id: m.id!, ticketId: m.ticketId, policyId: m.policyId, state: m.state, step: m.step, round: m.round,
-                                 acknowledgedBy: m.acknowledgedBy, acknowledgedAt: m.acknowledgedAt, createdAt: m.createdAt)
+                                 acknowledgedBy: m.acknowledgedBy, acknowledgedAt: m.acknowledgedAt, acknowledgedVia: m.acknowledgedVia, createdAt: m.createdAt)
     }
 
     /// One step of a paging: page the step's people (the on-call person of each schedule, named users), then wait
@@ -311,6 +311,7 @@ extension Desk {
             throw DomainError.conflict("nothing to acknowledge: nobody is being paged for this ticket")
         }
         incident.state = "acknowledged"; incident.acknowledgedBy = actor.userId; incident.acknowledgedAt = now
+        incident.acknowledgedVia = "acknowledge"
         try await incident.save(on: db)
         try await JobQueue.cancel(key: Self.onCallJobKey(incident.id!), on: db)
         var assigned = ticket
@@ -326,6 +327,30 @@ extension Desk {
         }
         try await save(assigned, before: ticket, events: [ack] + changes, on: db)
         return assigned
+    }
+
+    /// A ticket handled while it is being paged — assigned to someone, answered publicly by staff, resolved or
+    /// closed — ends the paging: nobody else is woken up for it. The acknowledgement records who and what ended it.
+    func pagingEnded(by events: [TicketEvent], on ticket: Ticket, on db: any Database) async throws -> TicketEvent? {
+        let handling = events.lazy.compactMap { e -> (via: String, actor: UUID?)? in
+            switch e.kind {
+            case .assigned where e.field == "assignee" && e.newValue != nil: ("assignment", e.actorId)
+            case .statusChanged where e.newValue == TicketStatus.resolved.rawValue: ("resolution", e.actorId)
+            case .statusChanged where e.newValue == TicketStatus.closed.rawValue: ("closure", e.actorId)
+            case .reply where e.actorId != ticket.requesterId: ("reply", e.actorId)
+            default: nil
+            }
+        }.first
+        guard let handling, let incident = try await activeIncident(of: ticket.id, on: db) else { return nil }
+        if handling.via == "reply" {
+            // Only staff answering handles the ticket; a client manager's reply does not.
+            guard let id = handling.actor, let user = try await UserModel.find(id, on: db), Role(rawValue: user.role)?.isStaff == true else { return nil }
+        }
+        incident.state = "acknowledged"; incident.acknowledgedBy = handling.actor; incident.acknowledgedAt = now
+        incident.acknowledgedVia = handling.via
+        try await incident.save(on: db)
+        try await JobQueue.cancel(key: Self.onCallJobKey(incident.id!), on: db)
+        return TicketEvent(kind: .acknowledged, actorId: handling.actor, at: now, isPublic: false, field: handling.via)
     }
 
     /// The link in a page that acknowledges without signing in: signed for this paging and this person.
@@ -345,7 +370,17 @@ extension Desk {
 
     // MARK: Notifications
 
-    enum NotificationEvent: String, Codable { case page, escalation }
+    enum NotificationEvent: String, Codable {
+        case page, escalation, reopened
+
+        var title: String {
+            switch self {
+            case .page: "Page"
+            case .escalation: "Escalation"
+            case .reopened: "Reopened"
+            }
+        }
+    }
 
     struct Delivery: Codable {
         var type: String
@@ -384,7 +419,7 @@ extension Desk {
     /// failure is retried with backoff by the scheduler.
     func runDelivery(_ job: Job) async throws {
         let d = try Self.payload(Delivery.self, of: job)
-        let title = "\(d.event == .page ? "Page" : "Escalation"): P\(d.priority) \(d.number) \(d.subject) (\(d.organization))"
+        let title = "\(d.event.title): P\(d.priority) \(d.number) \(d.subject) (\(d.organization))"
         switch d.type {
         case "email":
             let body = [title, "", d.reason, "", "Ticket: \(d.ticketURL)", d.acknowledgeURL.map { "Acknowledge: \($0)" }].compactMap { $0 }.joined(separator: "\n")

@@ -170,7 +170,21 @@ extension Desk {
         var ticket = try await self.ticket(id, by: actor, forUpdate: true, on: db)
         let before = ticket
         let event = try ticket.comment(body: input.body, isPublic: input.isPublic, by: actor, at: now)
-        let ids = try await save(ticket, before: before, events: [event], on: db)
+        var events = [event]
+        // The requester writing back about a resolved ticket means it is not solved: it reopens, and whoever handled
+        // it is told.
+        let reopens = !actor.role.isStaff && before.status == .resolved
+        if reopens {
+            var reopen = TicketChange()
+            reopen.status = .inProgress
+            events += try ticket.apply(reopen, matrix: try await priorityMatrix(on: db),
+                                       contract: try await activeContract(of: ticket.organizationId, on: db), by: actor, at: now)
+        }
+        let ids = try await save(ticket, before: before, events: events, on: db)
+        if reopens, let assignee = ticket.assigneeId {
+            try await notify(assignee, about: ticket, event: .reopened, reason: "The requester wrote back about a resolved ticket: it is open again.",
+                             incidentId: nil, on: db)
+        }
         try await SearchIndex.indexComment(ticketSeq: ticket.seq, body: event.body ?? "", isInternal: !event.isPublic, on: db)
         var linked: [AttachmentModel] = []
         for attachmentId in Set(input.attachmentIds ?? []) {
@@ -251,6 +265,8 @@ extension Desk {
         guard try await TicketRepository.update(ticket, expectedVersion: before.version, on: db) else {
             throw DomainError.versionConflict(current: before.version + 1)
         }
+        var events = events
+        if let ended = try await pagingEnded(by: events, on: ticket, on: db) { events.append(ended) }
         let ids = try await TicketRepository.append(events, to: ticket.id, version: ticket.version, on: db)
         if ticket.subject != before.subject || ticket.description != before.description {
             try await SearchIndex.reindexTicket(ticket, on: db)

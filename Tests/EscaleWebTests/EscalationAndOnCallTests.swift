@@ -205,6 +205,82 @@ struct EscalationAndOnCallTests {
         }
     }
 
+    @Test("a paged ticket handled meanwhile — assigned, answered by staff, resolved — ends its paging, which records what ended it")
+    func handlingEndsPaging() async throws {
+        let clock = MutableClock(Self.at("2026-12-05T22:00:00Z"))  // Saturday night
+        try await TestApp.run(clock: clock.clock) { api in
+            let w = try await World.make(api)
+            let receiver = try await HookReceiver.start()
+            defer { receiver.stop() }
+            let (_, policy) = try await Self.onCallSetup(w, receiver: receiver)
+            _ = try await Self.acmeTerms(w, onCallPolicy: policy.id)
+            func pagedTicket(_ subject: String) async throws -> TicketDTO {
+                var input = TicketInput(subject: subject, description: "Appel de Bob", impact: .high, urgency: .high)
+                input.requesterId = w.bob.id
+                let t = try await api.create("/api/v1/tickets", token: w.agent1Token, input, as: TicketDTO.self)
+                _ = try await api.desk.drainDueJobs()
+                #expect(try await api.get("/api/v1/tickets/\(t.id)/paging", token: w.agent1Token).json(OnCallIncidentDTO.self).state == "active")
+                return t
+            }
+            func paging(_ t: TicketDTO) async throws -> OnCallIncidentDTO {
+                try await api.get("/api/v1/tickets/\(t.id)/paging", token: w.agent1Token).json(OnCallIncidentDTO.self)
+            }
+
+            // Assigned to someone: paging ends, and step 2 never pages agent2.
+            let assigned = try await pagedTicket("Serveur arrêté")
+            var assign = TicketPatch(); assign.assigneeId = .some(w.agent1.id)
+            #expect(try await api.send(.patch, "/api/v1/tickets/\(assigned.id)", token: w.agent1Token, headers: [.ifMatch: "\"v1\""], json: assign).status == .ok)
+            let ended = try await paging(assigned)
+            #expect(ended.state == "acknowledged" && ended.acknowledgedVia == "assignment" && ended.acknowledgedBy == w.agent1.id)
+            clock.advance(minutes: 30)
+            _ = try await api.desk.drainDueJobs()
+            #expect(await receiver.received.count { $0.path == "/agent2" } == 0, "nobody else is woken up for a handled ticket")
+            let events = try await Self.timeline(w, assigned.id)
+            #expect(events.contains { $0.kind == .acknowledged && $0.field == "assignment" && $0.actorId == w.agent1.id })
+
+            // The requester writing does not end it; staff answering does.
+            let answered = try await pagedTicket("Messagerie en panne")
+            _ = try await api.create("/api/v1/tickets/\(answered.id)/comments", token: w.bobToken, CommentInput(body: "Toujours rien", isPublic: true), as: EventDTO.self)
+            #expect(try await paging(answered).state == "active")
+            _ = try await api.create("/api/v1/tickets/\(answered.id)/comments", token: w.agent2Token, CommentInput(body: "Nous regardons", isPublic: true), as: EventDTO.self)
+            #expect(try await paging(answered).acknowledgedVia == "reply")
+
+            // Resolved straight away (a reboot did it): paging ends too.
+            let resolved = try await pagedTicket("Réseau coupé")
+            var resolve = TicketPatch(); resolve.status = .resolved
+            #expect(try await api.send(.patch, "/api/v1/tickets/\(resolved.id)", token: w.agent1Token, headers: [.ifMatch: "\"v1\""], json: resolve).status == .ok)
+            #expect(try await paging(resolved).acknowledgedVia == "resolution")
+        }
+    }
+
+    @Test("a requester writing back about a resolved ticket reopens it, and its agent is told")
+    func requesterReplyReopens() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let receiver = try await HookReceiver.start()
+            defer { receiver.stop() }
+            _ = try await api.create("/api/v1/users/\(w.agent1.id)/contact-methods", token: w.agent1Token,
+                                     ContactMethodInput(type: "webhook", address: receiver.url("/agent1")), as: ContactMethodDTO.self)
+            let t = try await w.aliceTicket()
+            var handle = TicketPatch(); handle.groupId = .some(w.n1.id); handle.assigneeId = .some(w.agent1.id); handle.status = .resolved
+            #expect(try await api.send(.patch, "/api/v1/tickets/\(t.id)", token: w.agent1Token, headers: [.ifMatch: "\"v1\""], json: handle).status == .ok)
+            _ = try await api.create("/api/v1/tickets/\(t.id)/comments", token: w.aliceToken, CommentInput(body: "Ça recommence", isPublic: true), as: EventDTO.self)
+            let after = try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).json(TicketDTO.self)
+            #expect(after.status == .inProgress && after.assigneeId == w.agent1.id)
+            let events = try await Self.timeline(w, t.id)
+            #expect(events.contains { $0.kind == .statusChanged && $0.oldValue == "resolved" && $0.newValue == "in_progress" && $0.actorId == w.alice.id })
+            _ = try await api.desk.drainDueJobs()
+            let told = try #require(await receiver.received.first { $0.path == "/agent1" })
+            #expect(told.json["event"] as? String == "reopened")
+            // A staff note on a resolved ticket does not reopen it.
+            var resolve = TicketPatch(); resolve.status = .resolved
+            let v = after.version
+            #expect(try await api.send(.patch, "/api/v1/tickets/\(t.id)", token: w.agent1Token, headers: [.ifMatch: "\"v\(v)\""], json: resolve).status == .ok)
+            _ = try await api.create("/api/v1/tickets/\(t.id)/comments", token: w.agent1Token, CommentInput(body: "Clos côté N1", isPublic: false), as: EventDTO.self)
+            #expect(try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).json(TicketDTO.self).status == .resolved)
+        }
+    }
+
     @Test("a requester's P1 at night waits for N1 triage unless the contract pages before triage; staff's P1, or staff raising the priority, pages")
     func requesterPriorityOneWaitsForTriage() async throws {
         let clock = MutableClock(Self.at("2026-12-05T22:00:00Z"))  // Saturday night

@@ -229,6 +229,9 @@ public final class OnCallIncidentModel: Model, @unchecked Sendable {
     @Field(key: "round") public var round: Int
     @OptionalField(key: "acknowledged_by") public var acknowledgedBy: UUID?
     @OptionalField(key: "acknowledged_at") public var acknowledgedAt: Date?
+    /// `acknowledge` (the button, the link, the API), or what handled the ticket meanwhile: `assignment`, `reply`,
+    /// `resolution`, `closure`.
+    @OptionalField(key: "acknowledged_via") public var acknowledgedVia: String?
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
 }

@@ -176,7 +176,9 @@ struct TimelineEntry {
             let onCall = e.field == "on_call"
             if e.newValue == nil { summary = l.t(onCall ? "event_paged_nobody" : "event_notified_nobody") }
             else { summary = l.t(onCall ? "event_paged" : "event_notified", person(e.newValue)) }
-        case .acknowledged: summary = l.t("event_acknowledged")
+        case .acknowledged:
+            // Acknowledged explicitly, or the paging ended because the ticket was handled meanwhile.
+            summary = e.field.flatMap { l.strings["event_paging_ended_\($0)"] } ?? l.t("event_acknowledged")
         case .deliveryFailed: summary = l.t("event_delivery_failed", e.field ?? "", person(e.newValue))
         }
     }
