@@ -47,6 +47,23 @@ struct SafeMarkdownTests {
         #expect(!html.contains("onmouseover=\""), "\(html)")
     }
 
+    @Test("line breaks are kept; text that looks like HTML never turns Markdown off; lists and code blocks stay what they are")
+    func lineBreaksAndTags() {
+        let address = SafeMarkdown.html("Bonjour,\nle poste 12 ne démarre plus.\nMerci\n\n**Paul**")
+        #expect(address.contains("Bonjour,<br>"), "\(address)")
+        #expect(address.contains("plus.<br>"), "\(address)")
+        #expect(address.contains("<strong>Paul</strong>"))
+        let tagged = SafeMarkdown.html("<div>\nLe <b>serveur</b> est **arrêté**\n\n- un\n- deux")
+        #expect(tagged.contains("&lt;div&gt;") && tagged.contains("&lt;b&gt;serveur&lt;/b&gt;"), "\(tagged)")
+        #expect(tagged.contains("<strong>arrêté</strong>"), "Markdown still applies after the tag: \(tagged)")
+        #expect(tagged.contains("<li>un</li><li>deux</li>"), "\(tagged)")
+        #expect(!tagged.contains("<div") && !tagged.contains("<b>"))
+        let code = SafeMarkdown.html("```\nif a < b {\n  x()\n}\n```")
+        #expect(code.contains("if a &lt; b {\n  x()\n}") && !code.contains("<br>"), "\(code)")
+        #expect(SafeMarkdown.html("`a<b`").contains("<code>a&lt;b</code>"))
+        #expect(!SafeMarkdown.html("x\u{E000}y").contains("&lt;"), "a stray private-use character is not taken for a tag")
+    }
+
     @Test("images are not loaded; a code fence's language cannot inject markup")
     func imagesAndFences() {
         #expect(!SafeMarkdown.html("![chat](https://evil.example/track.png)").contains("<img"))

@@ -17,7 +17,40 @@ public enum SafeMarkdown {
 
     /// Sanitised HTML, safe to insert into a page.
     public static func html(_ markdown: String) -> String {
-        parser.html(from: markdown)
+        // Every `<` is set aside before parsing, so the parser never sees HTML: text that looks like a tag is shown as
+        // text and never switches Markdown off for what follows; it comes back as `&lt;` wherever it stood.
+        let prepared = keepingLineBreaks(markdown.replacingOccurrences(of: placeholder, with: "\u{FFFD}").replacingOccurrences(of: "<", with: placeholder))
+        return parser.html(from: prepared).replacingOccurrences(of: placeholder, with: "&lt;")
+    }
+
+    /// A private-use character standing for `<` while the parser runs.
+    private static let placeholder = "\u{E000}"
+
+    /// People write a line break to mean one (an address, steps, a signature), not a space as Markdown would: a line
+    /// followed by more text of the same paragraph ends with a hard break. Code blocks, and lines before a list item,
+    /// a heading, a quote, a table row or a blank line, are left alone.
+    static func keepingLineBreaks(_ markdown: String) -> String {
+        let lines = markdown.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        var out: [String] = []
+        out.reserveCapacity(lines.count)
+        var inFence = false
+        for (i, line) in lines.enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") { inFence.toggle(); out.append(String(line)); continue }
+            guard !inFence, i + 1 < lines.count, !trimmed.isEmpty, !line.hasPrefix("    "), !line.hasSuffix("  ") else {
+                out.append(String(line)); continue
+            }
+            let next = lines[i + 1].trimmingCharacters(in: .whitespaces)
+            if next.isEmpty || startsBlock(next) { out.append(String(line)); continue }
+            out.append(String(line) + "  ")
+        }
+        return out.joined(separator: "\n")
+    }
+
+    private static func startsBlock(_ line: String) -> Bool {
+        if let first = line.first, "-*+#>|`~".contains(first) { return true }
+        let digits = line.prefix { $0.isNumber }
+        return !digits.isEmpty && (line.dropFirst(digits.count).first == "." || line.dropFirst(digits.count).first == ")")
     }
 
 
