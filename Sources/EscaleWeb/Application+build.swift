@@ -82,6 +82,8 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware())
+    let views = try await Views.load()
+    router.add(middleware: UnknownPageMiddleware(views: views))
     router.add(middleware: MethodNotAllowedMiddleware())
 
     let runner = CommandRunner(desk: desk)
@@ -99,7 +101,6 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     OnCallController(desk: desk, runner: runner).register(on: authenticated)
 
     // The web interface: session cookie instead of bearer token, HTML error pages.
-    let views = try await Views.load()
     try StaticController.load().register(on: router)
     let pages = router.group().add(middleware: WebSessionMiddleware(desk: desk)).add(middleware: PageErrorMiddleware(views: views))
         .add(middleware: NulGuardMiddleware())

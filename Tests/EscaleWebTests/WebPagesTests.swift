@@ -382,3 +382,20 @@ extension Browser {
     /// The ticket version the last page's forms carry.
     var lastPageVersion: String { Page(status: .ok, headers: [:], html: lastPage).hidden("version") ?? "" }
 }
+
+@Suite("Unknown addresses")
+struct UnknownAddressTests {
+    @Test("an unknown page is an HTML error page in the reader's language; an unknown API path stays problem+json")
+    func unknownPages() async throws {
+        try await TestApp.run { api in
+            let fr = try await Browser(api).get("/tableau-de-bord")
+            #expect(fr.status == .notFound && fr.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(fr.contains("Page introuvable"), "\(fr.html)")
+            let en = try await Browser(api, language: "en-GB,en;q=0.9").get("/dashboard")
+            #expect(en.status == .notFound && !en.contains("⟦"))
+            #expect(!en.contains("Page introuvable"))
+            let problem = try await api.get("/api/v1/dashboard", token: nil)
+            #expect(problem.status == .notFound && problem.headers[.contentType] == "application/problem+json")
+        }
+    }
+}

@@ -83,6 +83,26 @@ struct PageErrorMiddleware: RouterMiddleware {
     }
 }
 
+/// An address outside the API that no route knows gets the HTML error page in the reader's language, not JSON: people
+/// type addresses and follow old links; programs use `/api/`, which keeps answering problem+json.
+struct UnknownPageMiddleware: RouterMiddleware {
+    typealias Context = EscaleContext
+    let views: Views
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as HTTPError where e.status == .notFound || e.status == .methodNotAllowed {
+            let path = request.uri.path
+            guard !path.hasPrefix("/api/"), !["/healthz", "/readyz", "/metrics"].contains(path) else { throw e }
+            let l = PageContext.localizer(request: request, session: nil)
+            let frame = PageContext.frame(l, session: nil, title: l.t("error_not_found_title"), request: request)
+            return views.page("error", ErrorPage(frame: frame, t: frame.t, heading: l.t("error_not_found_title"), message: l.t("error_not_found_message")),
+                              status: .notFound)
+        }
+    }
+}
+
 struct ErrorPage {
     let frame: Frame
     let t: [String: String]
