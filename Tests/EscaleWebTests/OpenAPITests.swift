@@ -44,6 +44,29 @@ struct OpenAPITests {
     }
 }
 
+@Suite("Sign-in targets follow the router")
+struct SignInTargetTests {
+    @Test("every page a person can open (a GET page route) is a target sign-in may return to, and nothing else is")
+    func targetsMatchPages() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("escale-targets-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try await Store.open(.sqlite(path: dir.appendingPathComponent("db.sqlite").path), logger: Logger(label: "test"))
+        let desk = try Desk(store: store, config: DeskConfiguration(attachmentsDirectory: dir), logger: Logger(label: "test"))
+        let router = try await buildRouter(desk: desk)
+        await store.close()
+        // Not pages one lands on: the API, health, static files, the event stream, the sign-in page itself.
+        let excluded = ["api", "healthz", "readyz", "metrics", "static", "live", "login"]
+        let pages = Set(router.routes.filter { $0.method == .get }.map { r -> String in
+            // The router spells a parameter {x}, the targets :x.
+            let p = r.path.description.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")
+            return p.hasPrefix("/") ? p : "/" + p
+        }.filter { p in !excluded.contains(String(p.dropFirst().split(separator: "/").first ?? "")) })
+        let targets = Set(SafeRedirect.pages.map { "/" + $0.joined(separator: "/") })
+        #expect(pages.subtracting(targets).sorted() == [], "pages sign-in cannot return to")
+        #expect(targets.subtracting(pages).sorted() == [], "targets that are not pages")
+    }
+}
+
 @Suite("Responses match the documented schemas")
 struct WireFormatTests {
     /// Keys of a real JSON object against a schema: nothing undocumented, nothing required missing.
