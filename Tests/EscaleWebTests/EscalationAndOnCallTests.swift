@@ -146,15 +146,23 @@ struct EscalationAndOnCallTests {
         return (schedule, policy)
     }
 
-    @Test("on-call: an out-of-hours P1 pages the on-call person, then the next step; acknowledging stops it and assigns the ticket")
-    func paging() async throws {
-        let clock = MutableClock(Self.at("2026-12-05T22:00:00Z"))  // Saturday night
+    /// Saturday night at Acme (on-call hours), with agent1 on call and agent2 as the second step, hooks on `receiver`.
+    static func onSaturdayNight(pageBeforeTriage: Bool,
+                                _ body: @Sendable (API, World, HookReceiver, MutableClock) async throws -> Void) async throws {
+        let clock = MutableClock(at("2026-12-05T22:00:00Z"))
         try await TestApp.run(clock: clock.clock) { api in
             let w = try await World.make(api)
             let receiver = try await HookReceiver.start()
             defer { receiver.stop() }
-            let (_, policy) = try await Self.onCallSetup(w, receiver: receiver)
-            _ = try await Self.acmeTerms(w, onCallPolicy: policy.id, pageBeforeTriage: true)
+            let (_, policy) = try await onCallSetup(w, receiver: receiver)
+            _ = try await acmeTerms(w, onCallPolicy: policy.id, pageBeforeTriage: pageBeforeTriage)
+            try await body(api, w, receiver, clock)
+        }
+    }
+
+    @Test("on-call: an out-of-hours P1 pages the on-call person, then the next step; acknowledging stops it and assigns the ticket")
+    func paging() async throws {
+        try await Self.onSaturdayNight(pageBeforeTriage: true) { api, w, receiver, clock in
 
             let t = try await w.aliceTicket("Usine à l'arrêt", description: "Plus rien ne marche", impact: .high, urgency: .high)
             #expect(t.priority == .critical)
@@ -207,13 +215,7 @@ struct EscalationAndOnCallTests {
 
     @Test("a paged ticket handled meanwhile — assigned, answered by staff, resolved — ends its paging, which records what ended it")
     func handlingEndsPaging() async throws {
-        let clock = MutableClock(Self.at("2026-12-05T22:00:00Z"))  // Saturday night
-        try await TestApp.run(clock: clock.clock) { api in
-            let w = try await World.make(api)
-            let receiver = try await HookReceiver.start()
-            defer { receiver.stop() }
-            let (_, policy) = try await Self.onCallSetup(w, receiver: receiver)
-            _ = try await Self.acmeTerms(w, onCallPolicy: policy.id)
+        try await Self.onSaturdayNight(pageBeforeTriage: false) { api, w, receiver, clock in
             func pagedTicket(_ subject: String) async throws -> TicketDTO {
                 var input = TicketInput(subject: subject, description: "Appel de Bob", impact: .high, urgency: .high)
                 input.requesterId = w.bob.id
@@ -283,13 +285,7 @@ struct EscalationAndOnCallTests {
 
     @Test("a requester's P1 at night waits for N1 triage unless the contract pages before triage; staff's P1, or staff raising the priority, pages")
     func requesterPriorityOneWaitsForTriage() async throws {
-        let clock = MutableClock(Self.at("2026-12-05T22:00:00Z"))  // Saturday night
-        try await TestApp.run(clock: clock.clock) { api in
-            let w = try await World.make(api)
-            let receiver = try await HookReceiver.start()
-            defer { receiver.stop() }
-            let (_, policy) = try await Self.onCallSetup(w, receiver: receiver)
-            _ = try await Self.acmeTerms(w, onCallPolicy: policy.id)
+        try await Self.onSaturdayNight(pageBeforeTriage: false) { api, w, receiver, clock in
 
             // The requester says P1: N1 sees it in its queue, nobody is woken up.
             let claimed = try await w.aliceTicket("Tout est en panne", impact: .high, urgency: .high)
@@ -328,13 +324,7 @@ struct EscalationAndOnCallTests {
 
     @Test("the signed link in a page acknowledges without signing in (only on POST); a forged one is a 404")
     func signedLink() async throws {
-        let clock = MutableClock(Self.at("2026-12-05T22:00:00Z"))
-        try await TestApp.run(clock: clock.clock) { api in
-            let w = try await World.make(api)
-            let receiver = try await HookReceiver.start()
-            defer { receiver.stop() }
-            let (_, policy) = try await Self.onCallSetup(w, receiver: receiver)
-            _ = try await Self.acmeTerms(w, onCallPolicy: policy.id, pageBeforeTriage: true)
+        try await Self.onSaturdayNight(pageBeforeTriage: true) { api, w, receiver, clock in
             let t = try await w.aliceTicket("Usine à l'arrêt", impact: .high, urgency: .high)
             _ = try await api.desk.drainDueJobs()
             let link = try #require(await receiver.received.first?.json["acknowledge_url"] as? String)

@@ -4,19 +4,26 @@ import EscaleDesk
 import EscaleStore
 @testable import EscaleWeb
 import Foundation
+import Hummingbird
 import Logging
 import Testing
 
 @Suite("The OpenAPI document is true")
 struct OpenAPITests {
-    @Test("every routed operation is documented and every documented operation is routed")
-    func documentMatchesRouter() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("escale-openapi-\(UUID().uuidString)")
+    /// The application's router, built on a throwaway database, to read its routes.
+    static func router() async throws -> Router<EscaleContext> {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("escale-routes-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try await Store.open(.sqlite(path: dir.appendingPathComponent("db.sqlite").path), logger: Logger(label: "test"))
         let desk = try Desk(store: store, config: DeskConfiguration(attachmentsDirectory: dir), logger: Logger(label: "test"))
         let router = try await buildRouter(desk: desk)
         await store.close()
+        return router
+    }
+
+    @Test("every routed operation is documented and every documented operation is routed")
+    func documentMatchesRouter() async throws {
+        let router = try await Self.router()
 
         // The HTML pages are not part of the API.
         let apiRoutes = router.routes.filter { r in
@@ -48,12 +55,7 @@ struct OpenAPITests {
 struct SignInTargetTests {
     @Test("every page a person can open (a GET page route) is a target sign-in may return to, and nothing else is")
     func targetsMatchPages() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("escale-targets-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try await Store.open(.sqlite(path: dir.appendingPathComponent("db.sqlite").path), logger: Logger(label: "test"))
-        let desk = try Desk(store: store, config: DeskConfiguration(attachmentsDirectory: dir), logger: Logger(label: "test"))
-        let router = try await buildRouter(desk: desk)
-        await store.close()
+        let router = try await OpenAPITests.router()
         // Not pages one lands on: the API, health, static files, the event stream, the sign-in page itself.
         let excluded = ["api", "healthz", "readyz", "metrics", "static", "live", "login"]
         let pages = Set(router.routes.filter { $0.method == .get }.map { r -> String in

@@ -162,7 +162,7 @@ struct StorageFaultTests {
     /// Fills the file system with a file of zeros until it is full.
     static func fill(_ dir: URL) -> URL {
         let filler = dir.appendingPathComponent("filler")
-        FileManager.default.createFile(atPath: filler.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: filler.path, contents: nil)
         if let h = FileHandle(forWritingAtPath: filler.path) {
             let block = Data(count: 64 * 1024)
             while (try? h.write(contentsOf: block)) != nil {}
@@ -206,7 +206,7 @@ struct StorageFaultTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("escale-empty-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        FileManager.default.createFile(atPath: dir.appendingPathComponent("escale.sqlite").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("escale.sqlite").path, contents: Data())
         var config = AppConfiguration()
         config.dataDirectory = dir
         config.logLevel = .critical

@@ -49,10 +49,7 @@ struct PageErrorMiddleware: RouterMiddleware {
             if status == .internalServerError {
                 context.logger.error("page failed", metadata: ["error": "\(String(reflecting: error))"])
             }
-            let l = PageContext.localizer(request: request, session: context.session)
-            let frame = PageContext.frame(l, session: context.session, title: l.t(key + "_title"), request: request)
-            let model = ErrorPage(frame: frame, t: frame.t, heading: l.t(key + "_title"), message: l.t(key + "_message"))
-            var response = views.page("error", model, status: status)
+            var response = ErrorPage.response(views, request, session: context.session, key: key, status: status)
             if let wait = ProblemMiddleware.retryAfter(error) { response.headers[.retryAfter] = String(wait) }
             return response
         }
@@ -95,15 +92,19 @@ struct UnknownPageMiddleware: RouterMiddleware {
         } catch let e as HTTPError where e.status == .notFound || e.status == .methodNotAllowed {
             let path = request.uri.path
             guard !path.hasPrefix("/api/"), !["/healthz", "/readyz", "/metrics"].contains(path) else { throw e }
-            let l = PageContext.localizer(request: request, session: nil)
-            let frame = PageContext.frame(l, session: nil, title: l.t("error_not_found_title"), request: request)
-            return views.page("error", ErrorPage(frame: frame, t: frame.t, heading: l.t("error_not_found_title"), message: l.t("error_not_found_message")),
-                              status: .notFound)
+            return ErrorPage.response(views, request, session: nil, key: "error_not_found", status: .notFound)
         }
     }
 }
 
 struct ErrorPage {
+    /// The error page for a catalogue key (`<key>_title`, `<key>_message`) in the reader's language.
+    static func response(_ views: Views, _ request: Request, session: Desk.WebSession?, key: String, status: HTTPResponse.Status) -> Response {
+        let l = PageContext.localizer(request: request, session: session)
+        let frame = PageContext.frame(l, session: session, title: l.t(key + "_title"), request: request)
+        return views.page("error", ErrorPage(frame: frame, t: frame.t, heading: l.t(key + "_title"), message: l.t(key + "_message")), status: status)
+    }
+
     let frame: Frame
     let t: [String: String]
     let heading: String
