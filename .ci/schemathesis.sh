@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The API document and the server must agree: Schemathesis (from PyPI) generates requests for every operation of
 # the served OpenAPI document, valid and invalid, and runs all its checks against the real server on a fresh SQLite
-# data directory. Bounded in time; any failure fails CI.
+# data directory. Bounded in time; any failure fails CI. One check is left out, with the reason in
+# .ci/schemathesis/schemathesis.toml.
 #   bash .ci/schemathesis.sh        # ST_MAX_TIME (default 300 s), ST_EXAMPLES (default 25 per operation)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ url=http://127.0.0.1:$port
 for _ in $(seq 1 150); do curl -fs "$url/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 status=0
 (cd .ci/schemathesis && ESCALE_ADMIN_EMAIL=admin@escale.test ESCALE_ADMIN_PASSWORD=admin-password-1 PYTHONPATH=. st --config-file schemathesis.toml run "$url/api/v1/openapi.json" --url "$url" \
-  --checks all --workers 1 --no-color \
+  --checks all --exclude-checks ensure_resource_availability --workers 1 --no-color \
   --max-time "${ST_MAX_TIME:-300}" -n "${ST_EXAMPLES:-25}" --request-timeout 20 ${ST_ARGS:-}) || status=$?
 if ! kill -0 $pid 2>/dev/null; then echo "the server died during the run:" >&2; tail -n 40 "$data/server.log" >&2; exit 1; fi
 if grep -q "request failed" "$data/server.log"; then echo "server errors in the log:" >&2; grep -m 5 "request failed" "$data/server.log" >&2; exit 1; fi
