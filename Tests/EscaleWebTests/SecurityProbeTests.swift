@@ -51,6 +51,30 @@ struct SecurityProbeTests {
         }
     }
 
+    @Test("the sign-in throttles page lists what is counted, in both languages, and lifting one lets the user in again")
+    func throttlesPage() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            for _ in 0..<10 { _ = try await Self.token(api, w.bob.email, "guess") }
+            #expect(try await Self.token(api, w.bob.email, World.password).status == .tooManyRequests)
+            let admin = Browser(api)
+            try await admin.signIn(TestApp.adminEmail, TestApp.adminPassword)
+            let page = try await admin.get("/admin/throttles")
+            #expect(page.status == .ok && page.contains(w.bob.email) && !page.contains("⟦"), "\(page.html)")
+            admin.language = "en"
+            let en = try await admin.get("/admin/throttles")
+            #expect(en.contains("Sign-in throttles") && !en.contains("⟦"))
+            let id = try #require(try await api.get("/api/v1/auth/throttles", token: w.admin).json(Page<ThrottleDTO>.self).items.first { $0.subject == w.bob.email }?.id)
+            let lifted = try await admin.post("/admin/throttles/\(id)/lift", [])
+            #expect(lifted.location == "/admin/throttles?done=lifted")
+            #expect(try await Self.token(api, w.bob.email, World.password).status == .created)
+            // Nobody else sees the page.
+            let agent = Browser(api)
+            try await agent.signIn(w.agent1.email, World.password)
+            #expect(try await agent.get("/admin/throttles").status == .forbidden)
+        }
+    }
+
     @Test("guesses spread over many addresses slow the account down, but never for the addresses it signs in from; a trusted proxy names the client")
     func realUserIsNotLockedOut() async throws {
         try await TestApp.run(.live, configure: { $0.trustedProxies = try! TrustedProxies.parse("127.0.0.1, ::1").get() }) { api in

@@ -26,11 +26,10 @@ enum BodyReader {
     }
 
     /// The whole body, or `tooLarge` once it passes `limit` (the rest drained).
-    static func collect(_ request: Request, upTo limit: Int, tooLarge: @autoclosure () -> any Error) async throws -> ByteBuffer {
+    static func collect(_ request: Request, upTo limit: Int, tooLarge: any Error) async throws -> ByteBuffer {
         var buffer = ByteBuffer()
-        let error = tooLarge()
         try await stream(request) { chunk in
-            guard buffer.readableBytes + chunk.readableBytes <= limit else { throw error }
+            guard buffer.readableBytes + chunk.readableBytes <= limit else { throw tooLarge }
             var chunk = chunk
             buffer.writeBuffer(&chunk)
         }

@@ -148,7 +148,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func refuse(_ context: ChannelHandlerContext, _ why: Admission) {
         disarm()
         let status: HTTPResponse.Status = why == .tooManyFromAddress ? .tooManyRequests : .serviceUnavailable
-        let text = why == .tooManyFromAddress ? "too many connections from your address; retry shortly\n" : "the server is at its connection limit; retry shortly\n"
+        // Plain text in both languages: this answer comes before any session or preference is known.
+        let text = why == .tooManyFromAddress
+            ? "Too many connections from your address; retry shortly.\nTrop de connexions depuis votre adresse ; réessayez dans un instant.\n"
+            : "The server is at its connection limit; retry shortly.\nLe serveur a atteint sa limite de connexions ; réessayez dans un instant.\n"
         var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
         buffer.writeString(text)
         let head = HTTPResponse(status: status, headerFields: [
