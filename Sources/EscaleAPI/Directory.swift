@@ -5,18 +5,31 @@ public struct OrganizationInput: Codable, Sendable {
     public var name: String
     /// E-mail domain of the company (used later to route incoming mail).
     public var domain: String?
-    public init(name: String, domain: String? = nil) { self.name = name; self.domain = domain }
+    /// `fr` or `en`: the language of the organization's new users when nobody chose one; absent, the installation's.
+    public var locale: String?
+    /// False for a former client: kept for history, no new tickets. Absent means true.
+    public var active: Bool?
+    public init(name: String, domain: String? = nil, locale: String? = nil, active: Bool? = nil) {
+        self.name = name; self.domain = domain; self.locale = locale; self.active = active
+    }
 }
 
 public struct OrganizationDTO: Codable, Sendable {
     public var id: UUID
     public var name: String
     public var domain: String?
+    public var locale: String?
+    public var active: Bool
     public var createdAt: Date
-    public init(id: UUID, name: String, domain: String?, createdAt: Date) { self.id = id; self.name = name; self.domain = domain; self.createdAt = createdAt }
+    public init(id: UUID, name: String, domain: String?, locale: String? = nil, active: Bool = true, createdAt: Date) {
+        self.id = id; self.name = name; self.domain = domain; self.locale = locale; self.active = active; self.createdAt = createdAt
+    }
+
+    /// The input that would recreate it: the base a merge patch applies to.
+    public var input: OrganizationInput { OrganizationInput(name: name, domain: domain, locale: locale, active: active) }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, domain, createdAt = "created_at"
+        case id, name, domain, locale, active, createdAt = "created_at"
     }
 }
 
@@ -78,6 +91,12 @@ public struct ContractDTO: Codable, Sendable {
         self.active = active; self.createdAt = createdAt
     }
 
+    public var input: ContractInput {
+        ContractInput(name: name, perimeter: perimeter, categories: categories, validFrom: validFrom, validUntil: validUntil,
+                      calendarId: calendarId, slaPolicyId: slaPolicyId, onCall: onCall, requestersSeeOrganization: requestersSeeOrganization,
+                      onCallPolicyId: onCallPolicyId, escalationRules: escalationRules, pageBeforeTriage: pageBeforeTriage)
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, organizationId = "organization_id", name, perimeter, categories, validFrom = "valid_from", validUntil = "valid_until", calendarId = "calendar_id", slaPolicyId = "sla_policy_id", onCall = "on_call", requestersSeeOrganization = "requesters_see_organization", active, createdAt = "created_at"
         case onCallPolicyId = "on_call_policy_id", escalationRules = "escalation_rules", pageBeforeTriage = "page_before_triage"
@@ -89,10 +108,14 @@ public struct GroupInput: Codable, Sendable {
     public var tier: Tier
     /// Organizations served; absent or empty means all of them.
     public var organizationIds: [UUID]?
-    public init(name: String, tier: Tier, organizationIds: [UUID]? = nil) { self.name = name; self.tier = tier; self.organizationIds = organizationIds }
+    /// False: the group receives no more tickets and is offered nowhere. Absent means true.
+    public var active: Bool?
+    public init(name: String, tier: Tier, organizationIds: [UUID]? = nil, active: Bool? = nil) {
+        self.name = name; self.tier = tier; self.organizationIds = organizationIds; self.active = active
+    }
 
     enum CodingKeys: String, CodingKey {
-        case name, tier, organizationIds = "organization_ids"
+        case name, tier, organizationIds = "organization_ids", active
     }
 }
 
@@ -102,14 +125,17 @@ public struct GroupDTO: Codable, Sendable {
     public var tier: Tier
     public var servesAllOrganizations: Bool
     public var organizationIds: [UUID]
+    public var active: Bool
     public var createdAt: Date
-    public init(id: UUID, name: String, tier: Tier, servesAllOrganizations: Bool, organizationIds: [UUID], createdAt: Date) {
+    public init(id: UUID, name: String, tier: Tier, servesAllOrganizations: Bool, organizationIds: [UUID], active: Bool = true, createdAt: Date) {
         self.id = id; self.name = name; self.tier = tier; self.servesAllOrganizations = servesAllOrganizations
-        self.organizationIds = organizationIds; self.createdAt = createdAt
+        self.organizationIds = organizationIds; self.active = active; self.createdAt = createdAt
     }
 
+    public var input: GroupInput { GroupInput(name: name, tier: tier, organizationIds: organizationIds, active: active) }
+
     enum CodingKeys: String, CodingKey {
-        case id, name, tier, servesAllOrganizations = "serves_all_organizations", organizationIds = "organization_ids", createdAt = "created_at"
+        case id, name, tier, servesAllOrganizations = "serves_all_organizations", organizationIds = "organization_ids", active, createdAt = "created_at"
     }
 }
 
@@ -120,7 +146,8 @@ public struct UserInput: Codable, Sendable {
     public var password: String
     public var organizationId: UUID?
     public var groupIds: [UUID]?
-    /// `fr` or `en`.
+    /// `fr` or `en`. Absent: the organization's language, else the installation's, else the user's browser at each
+    /// sign-in until they choose.
     public var locale: String?
     /// IANA time zone for dates shown to this user; Europe/Paris if absent.
     public var timeZone: String?
@@ -142,15 +169,19 @@ public struct UserDTO: Codable, Sendable {
     public var organizationId: UUID?
     public var groupIds: [UUID]
     public var locale: String
+    /// Nobody chose the language: it follows the organization's, the installation's, then the browser's at sign-in.
+    public var localeAutomatic: Bool
     public var active: Bool
     public var createdAt: Date
-    public init(id: UUID, email: String, name: String, role: Role, organizationId: UUID?, groupIds: [UUID], locale: String, active: Bool, createdAt: Date) {
+    public init(id: UUID, email: String, name: String, role: Role, organizationId: UUID?, groupIds: [UUID], locale: String,
+                localeAutomatic: Bool = false, active: Bool, createdAt: Date) {
         self.id = id; self.email = email; self.name = name; self.role = role; self.organizationId = organizationId
-        self.groupIds = groupIds; self.locale = locale; self.active = active; self.createdAt = createdAt
+        self.groupIds = groupIds; self.locale = locale; self.localeAutomatic = localeAutomatic; self.active = active; self.createdAt = createdAt
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, email, name, role, organizationId = "organization_id", groupIds = "group_ids", locale, active, createdAt = "created_at"
+        case id, email, name, role, organizationId = "organization_id", groupIds = "group_ids", locale, localeAutomatic = "locale_automatic",
+             active, createdAt = "created_at"
     }
 }
 
@@ -159,10 +190,54 @@ public struct CategoryDTO: Codable, Sendable {
     public var domain: CategoryDomain
     public var nameEn: String
     public var nameFr: String
-    public init(key: String, domain: CategoryDomain, nameEn: String, nameFr: String) { self.key = key; self.domain = domain; self.nameEn = nameEn; self.nameFr = nameFr }
+    /// False: offered no more for new tickets (tickets filed under it keep it). Absent on input means true.
+    public var active: Bool?
+    public init(key: String, domain: CategoryDomain, nameEn: String, nameFr: String, active: Bool? = true) {
+        self.key = key; self.domain = domain; self.nameEn = nameEn; self.nameFr = nameFr; self.active = active
+    }
+
+    public var isActive: Bool { active ?? true }
 
     enum CodingKeys: String, CodingKey {
-        case key, domain, nameEn = "name_en", nameFr = "name_fr"
+        case key, domain, nameEn = "name_en", nameFr = "name_fr", active
+    }
+}
+
+/// The installation's settings: the language of users nobody chose one for (after their organization's), and the
+/// group that receives a tier's tickets when several groups of that tier serve the client.
+public struct DeskSettingsDTO: Codable, Sendable, Equatable {
+    public struct DefaultGroups: Codable, Sendable, Equatable {
+        public var n1: UUID?
+        public var n2: UUID?
+        public var n3: UUID?
+        public init(n1: UUID? = nil, n2: UUID? = nil, n3: UUID? = nil) { self.n1 = n1; self.n2 = n2; self.n3 = n3 }
+
+        public subscript(tier: Tier) -> UUID? {
+            get { switch tier { case .n1: n1; case .n2: n2; case .n3: n3 } }
+            set { switch tier { case .n1: n1 = newValue; case .n2: n2 = newValue; case .n3: n3 = newValue } }
+        }
+
+        public var byTier: [Tier: UUID] {
+            Dictionary(uniqueKeysWithValues: Tier.allCases.compactMap { t in self[t].map { (t, $0) } })
+        }
+    }
+
+    /// `fr`, `en`, or absent: new users follow their browser until they choose.
+    public var defaultLocale: String?
+    public var defaultGroups: DefaultGroups
+
+    public init(defaultLocale: String? = nil, defaultGroups: DefaultGroups = .init()) {
+        self.defaultLocale = defaultLocale; self.defaultGroups = defaultGroups
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        defaultLocale = try c.decodeIfPresent(String.self, forKey: .defaultLocale)
+        defaultGroups = try c.decodeIfPresent(DefaultGroups.self, forKey: .defaultGroups) ?? .init()
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case defaultLocale = "default_locale", defaultGroups = "default_groups"
     }
 }
 
@@ -204,4 +279,11 @@ public struct EscalationRuleDTO: Codable, Sendable, Equatable {
         }
         return try EscalationRule(trigger: t, action: action)
     }
+}
+
+/// A support group's members (`PUT /groups/{id}/members` replaces them).
+public struct GroupMembersDTO: Codable, Sendable {
+    public var userIds: [UUID]
+    public init(userIds: [UUID]) { self.userIds = userIds }
+    enum CodingKeys: String, CodingKey { case userIds = "user_ids" }
 }

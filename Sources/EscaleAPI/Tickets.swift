@@ -13,16 +13,22 @@ public struct TicketInput: Codable, Sendable {
     public var requesterId: UUID?
     public var organizationId: UUID?
     public var tags: [String]?
+    /// Staff only: the group that takes it (its tier becomes the ticket's). Absent: the organization's N1 group, if
+    /// one stands out (see `GroupRouting`).
+    public var groupId: UUID?
+    /// Staff only: who works on it from the start (an agent taking a call assigns it to themselves).
+    public var assigneeId: UUID?
     public init(subject: String, description: String, impact: Level, urgency: Level, type: TicketType? = nil, category: String? = nil,
-                channel: Channel? = nil, occurredAt: Date? = nil, requesterId: UUID? = nil, organizationId: UUID? = nil, tags: [String]? = nil) {
+                channel: Channel? = nil, occurredAt: Date? = nil, requesterId: UUID? = nil, organizationId: UUID? = nil, tags: [String]? = nil,
+                groupId: UUID? = nil, assigneeId: UUID? = nil) {
         self.subject = subject; self.description = description; self.impact = impact; self.urgency = urgency; self.type = type
         self.category = category; self.channel = channel; self.occurredAt = occurredAt; self.requesterId = requesterId
-        self.organizationId = organizationId; self.tags = tags
+        self.organizationId = organizationId; self.tags = tags; self.groupId = groupId; self.assigneeId = assigneeId
     }
 
     enum CodingKeys: String, CodingKey {
         case subject, description, impact, urgency, type, category, channel, occurredAt = "occurred_at",
-             requesterId = "requester_id", organizationId = "organization_id", tags
+             requesterId = "requester_id", organizationId = "organization_id", tags, groupId = "group_id", assigneeId = "assignee_id"
     }
 }
 

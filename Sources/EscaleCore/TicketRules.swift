@@ -88,6 +88,25 @@ extension Ticket {
         return (ticket, event)
     }
 
+    /// Where a ticket just opened lands: a group (whose tier becomes the ticket's) and possibly an assignee (the agent
+    /// who took the call). Part of the creation, so the version stays 1; the events say who placed it.
+    public mutating func place(group: (id: UUID, tier: Tier)?, assigneeId: UUID?, by actor: UUID, at now: Date) -> [TicketEvent] {
+        precondition(version == 1 && status == .new, "only a ticket being opened is placed")
+        var events: [TicketEvent] = []
+        if let group {
+            tier = group.tier
+            groupId = group.id
+            events.append(TicketEvent(kind: .assigned, actorId: actor, at: now, isPublic: false, field: "group", oldValue: nil, newValue: group.id.uuidString))
+        }
+        if let assigneeId {
+            self.assigneeId = assigneeId
+            events.append(TicketEvent(kind: .assigned, actorId: actor, at: now, isPublic: false, field: "assignee", oldValue: nil, newValue: assigneeId.uuidString))
+            events.append(TicketEvent(kind: .statusChanged, actorId: actor, at: now, isPublic: true, oldValue: TicketStatus.new.rawValue, newValue: TicketStatus.assigned.rawValue))
+            status = .assigned
+        }
+        return events
+    }
+
     /// Applies a change, returning one event per effective change (nothing changes → no events).
     /// All or nothing: a refused change leaves the ticket untouched.
     public mutating func apply(

@@ -14,7 +14,9 @@ extension Desk {
         if try await OrganizationModel.query(on: db).filter(\.$name == name).first() != nil {
             throw DomainError.conflict("an organization named '\(name)' already exists")
         }
-        let org = OrganizationModel(name: name, domain: domain, createdAt: now)
+        if let l = input.locale, !LanguageDefault.supported.contains(l) { throw DomainError.invalid(field: "locale", "must be fr or en") }
+        let org = OrganizationModel(name: name, domain: domain, locale: input.locale, createdAt: now)
+        org.active = input.active ?? true
         try await org.create(on: db)
         try await audit(actor, "create", "organization", org.id, name, on: db)
         return Self.dto(org)
@@ -44,7 +46,9 @@ extension Desk {
 
     public func createContract(organizationId: UUID, _ input: ContractInput, by actor: Actor, on db: any Database) async throws -> ContractDTO {
         try AccessPolicy.require(actor, .manageDirectory)
-        _ = try await self.visibleOrganization(organizationId, by: actor, on: db)
+        guard try await self.visibleOrganization(organizationId, by: actor, on: db).active else {
+            throw DomainError.invalid(field: "organization_id", "that organization is deactivated: reactivate it first")
+        }
         let m = try await contractRow(organizationId: organizationId, input, id: UUID(), on: db)
         m.createdAt = self.now
         try await m.create(on: db)
@@ -150,11 +154,11 @@ extension Desk {
             throw DomainError.invalid(field: "organization_ids", "unknown organization")
         }
         let g = GroupModel()
-        g.id = UUID(); g.name = name; g.tier = input.tier.rawValue; g.servesAll = orgs.isEmpty; g.createdAt = self.now
+        g.id = UUID(); g.name = name; g.tier = input.tier.rawValue; g.servesAll = orgs.isEmpty; g.active = input.active ?? true; g.createdAt = self.now
         try await g.create(on: db)
         for o in orgs { try await GroupOrganizationModel(groupId: g.id!, organizationId: o).create(on: db) }
         try await self.audit(actor, "create", "group", g.id, "\(name) (\(input.tier.label))", on: db)
-        return GroupDTO(id: g.id!, name: name, tier: input.tier, servesAllOrganizations: g.servesAll, organizationIds: orgs.sorted { $0.uuidString < $1.uuidString }, createdAt: g.createdAt)
+        return Self.dto(g, organizationIds: orgs)
     }
 
     public func listGroups(by actor: Actor) async throws -> [GroupDTO] {
@@ -169,7 +173,8 @@ extension Desk {
         let input: UserInput
         let email: String
         let name: String
-        let locale: String
+        /// The chosen language, or nil: the organization's, the installation's, or the browser's (`LanguageDefault`).
+        let locale: String?
         let groupIds: [UUID]
         let passwordHash: String
     }
@@ -181,8 +186,8 @@ extension Desk {
         guard input.password.count >= PasswordHasher.minimumLength, input.password.count <= 200 else {
             throw DomainError.invalid(field: "password", "use at least \(PasswordHasher.minimumLength) characters")
         }
-        let locale = input.locale ?? "fr"
-        guard ["fr", "en"].contains(locale) else { throw DomainError.invalid(field: "locale", "must be fr or en") }
+        let locale = input.locale.flatMap { $0.isEmpty ? nil : $0 }
+        if let locale, !LanguageDefault.supported.contains(locale) { throw DomainError.invalid(field: "locale", "must be fr or en") }
         if let tz = input.timeZone, TimeZone(identifier: tz) == nil { throw DomainError.invalid(field: "time_zone", "unknown time zone '\(tz)'") }
         if input.role.isStaff, input.organizationId != nil {
             throw DomainError.invalid(field: "organization_id", "support staff work for the desk, not for a client organization")
@@ -203,15 +208,23 @@ extension Desk {
         if try await UserModel.query(on: db).filter(\.$email == user.email).first() != nil {
             throw DomainError.conflict("a user with the e-mail address \(user.email) already exists")
         }
-        if let org = user.input.organizationId, try await OrganizationModel.find(org, on: db) == nil {
-            throw DomainError.invalid(field: "organization_id", "unknown organization")
+        var organization: OrganizationModel?
+        if let org = user.input.organizationId {
+            guard let o = try await OrganizationModel.find(org, on: db) else { throw DomainError.invalid(field: "organization_id", "unknown organization") }
+            guard o.active else { throw DomainError.invalid(field: "organization_id", "that organization is deactivated") }
+            organization = o
         }
         if !user.groupIds.isEmpty, try await GroupModel.query(on: db).filter(\.$id ~~ user.groupIds).count() != user.groupIds.count {
             throw DomainError.invalid(field: "group_ids", "unknown group")
         }
         let u = UserModel()
         u.id = UUID(); u.email = user.email; u.name = user.name; u.role = user.input.role.rawValue
-        u.organizationId = user.input.organizationId; u.passwordHash = user.passwordHash; u.locale = user.locale
+        u.organizationId = user.input.organizationId; u.passwordHash = user.passwordHash
+        let resolved = LanguageDefault.resolve(explicit: user.locale, organization: organization?.locale,
+                                               installation: try await Settings.json(DeskSettingsDTO.self, key: SettingKey.desk, on: db)?.defaultLocale)
+        // Nobody chose: the user's language is worked out again at each sign-in (`signIn`), so it follows the
+        // organization's and the installation's defaults, and finally the browser.
+        u.locale = resolved ?? "fr"; u.localeAuto = user.locale == nil
         u.timeZone = user.input.timeZone ?? "Europe/Paris"
         u.active = true; u.createdAt = now
         try await u.create(on: db)
@@ -247,7 +260,8 @@ extension Desk {
     /// Creates the first administrator when the directory is empty (first start). Returns nil if users exist.
     public func bootstrapAdmin(email: String, password: String) async throws -> UserDTO? {
         guard try await UserModel.query(on: store.database).count() == 0 else { return nil }
-        let prepared = try await prepareUser(UserInput(email: email, name: "Administrator", role: .admin, password: password, locale: "en"))
+        // No language: the first administrator gets their browser's, as every user nobody chose a language for.
+        let prepared = try await prepareUser(UserInput(email: email, name: "Administrator", role: .admin, password: password))
         return try await store.write { db in try await self.createUser(prepared, by: nil, on: db) }
     }
 
@@ -261,13 +275,17 @@ extension Desk {
         try AccessPolicy.require(actor, .manageDirectory)
         let c = try ServiceCategory(key: input.key, domain: input.domain, nameEn: input.nameEn, nameFr: input.nameFr)
         if try await CategoryModel.find(c.key, on: db) != nil { throw DomainError.conflict("the category '\(c.key)' already exists") }
-        try await CategoryModel(key: c.key, domain: c.domain.rawValue, nameEn: c.nameEn, nameFr: c.nameFr).create(on: db)
+        let m = CategoryModel(key: c.key, domain: c.domain.rawValue, nameEn: c.nameEn, nameFr: c.nameFr)
+        m.active = input.isActive
+        try await m.create(on: db)
         try await self.audit(actor, "create", "category", nil, c.key, on: db)
-        return CategoryDTO(key: c.key, domain: c.domain, nameEn: c.nameEn, nameFr: c.nameFr)
+        return Self.dto(m)
     }
 
+    /// A category a ticket may be filed under now (deactivated ones are kept by the tickets that have them, not offered).
     func category(_ key: String, on db: any Database) async throws -> ServiceCategory {
         guard let m = try await CategoryModel.find(key, on: db) else { throw DomainError.invalid(field: "category", "unknown category '\(key)'") }
+        guard m.active else { throw DomainError.invalid(field: "category", "the category '\(key)' is no longer in use") }
         return try ServiceCategory(key: m.id!, domain: CategoryDomain(rawValue: m.domain) ?? .infrastructure, nameEn: m.nameEn, nameFr: m.nameFr)
     }
 
@@ -295,7 +313,16 @@ extension Desk {
     // MARK: Mapping and validation
 
     static func dto(_ o: OrganizationModel) -> OrganizationDTO {
-        OrganizationDTO(id: o.id!, name: o.name, domain: o.domain, createdAt: o.createdAt)
+        OrganizationDTO(id: o.id!, name: o.name, domain: o.domain, locale: o.locale, active: o.active, createdAt: o.createdAt)
+    }
+
+    static func dto(_ g: GroupModel, organizationIds: [UUID]) -> GroupDTO {
+        GroupDTO(id: g.id!, name: g.name, tier: Tier(rawValue: g.tier) ?? .n1, servesAllOrganizations: g.servesAll,
+                 organizationIds: organizationIds.sorted { $0.uuidString < $1.uuidString }, active: g.active, createdAt: g.createdAt)
+    }
+
+    static func dto(_ c: CategoryModel) -> CategoryDTO {
+        CategoryDTO(key: c.id!, domain: CategoryDomain(rawValue: c.domain) ?? .infrastructure, nameEn: c.nameEn, nameFr: c.nameFr, active: c.active)
     }
 
     func dto(_ m: ContractModel) throws -> ContractDTO {
@@ -309,7 +336,8 @@ extension Desk {
 
     static func dto(_ u: UserModel, groupIds: [UUID]) -> UserDTO {
         UserDTO(id: u.id!, email: u.email, name: u.name, role: Role(rawValue: u.role) ?? .requester, organizationId: u.organizationId,
-                groupIds: groupIds.sorted { $0.uuidString < $1.uuidString }, locale: u.locale, active: u.active, createdAt: u.createdAt)
+                groupIds: groupIds.sorted { $0.uuidString < $1.uuidString }, locale: u.locale, localeAutomatic: u.localeAuto,
+                active: u.active, createdAt: u.createdAt)
     }
 
     static func validName(_ s: String, field: String) throws -> String {

@@ -36,8 +36,8 @@ extension Desk {
         let why = Self.describe(rule.trigger)
         if rule.action == .functional, let next = Tier(rawValue: ticket.tier.rawValue + 1) {
             var escalated = ticket
-            let group = try await groupServing(ticket.organizationId, tier: next, on: db)
-            var events = try escalated.escalate(to: next, reason: "Automatic escalation: \(why)", group: group.map { ($0, next) },
+            let group = try await routedGroup(for: next, organizationId: ticket.organizationId, on: db)
+            var events = try escalated.escalate(to: next, reason: "Automatic escalation: \(why)", group: group,
                                                 by: Self.system, at: now)
             events = events.map { var e = $0; e.actorId = nil; return e }
             events[0].field = rule.key
@@ -66,13 +66,6 @@ extension Desk {
         case .breach: "an SLA target was breached"
         case .priorityOneCreated: "a priority-1 ticket was created"
         }
-    }
-
-    /// The group of a tier serving an organization (the first by name), if any.
-    func groupServing(_ organizationId: UUID, tier: Tier, on db: any Database) async throws -> UUID? {
-        let groups = try await GroupModel.query(on: db).filter(\.$tier == tier.rawValue).sort(\.$name).all()
-        let serving = Set(try await GroupOrganizationModel.query(on: db).filter(\.$organizationId == organizationId).all().map(\.groupId))
-        return groups.first { $0.servesAll || serving.contains($0.id!) }?.id
     }
 
     /// Active supervisors of the ticket's group, else every active supervisor.

@@ -30,18 +30,27 @@ extension Desk {
         public let categories: [CategoryDTO]
         /// Active agents, supervisors and administrators, by name.
         public let staff: [Staff]
+        public let settings: DeskSettingsDTO
+
+        /// Groups as routing sees them.
+        var routingCandidates: [GroupRouting.Candidate] {
+            groups.map { .init(id: $0.id, tier: $0.tier, servesAll: $0.servesAllOrganizations, organizationIds: Set($0.organizationIds), active: $0.active) }
+        }
+
+        public func group(_ id: UUID) -> GroupDTO? { groups.first { $0.id == id } }
+        public func organization(_ id: UUID) -> OrganizationDTO? { organizations.first { $0.id == id } }
     }
 
-    public func directory() async throws -> DirectorySnapshot {
+    /// The cached directory. Inside a write transaction pass its `db`: on SQLite the pool may have no other connection
+    /// to give while the writer holds one. A snapshot read inside a transaction is not cached (it could roll back).
+    public func directory(on transaction: (any Database)? = nil) async throws -> DirectorySnapshot {
         if let cached = cache.snapshot() { return cached }
-        let db = store.database
+        let db = transaction ?? store.database
         let orgs = try await OrganizationModel.query(on: db).sort(\.$name).all().map(Self.dto)
         let groups = try await GroupModel.query(on: db).sort(\.$tier).sort(\.$name).all()
         let links = try await GroupOrganizationModel.query(on: db).all()
         let byGroup = Dictionary(grouping: links, by: \.groupId)
-        let categories = try await CategoryModel.query(on: db).sort(\.$id).all().map {
-            CategoryDTO(key: $0.id!, domain: CategoryDomain(rawValue: $0.domain) ?? .infrastructure, nameEn: $0.nameEn, nameFr: $0.nameFr)
-        }
+        let categories = try await CategoryModel.query(on: db).sort(\.$id).all().map(Self.dto)
         let staffRoles = [Role.agent, .supervisor, .admin].map(\.rawValue)
         let staff = try await UserModel.query(on: db).filter(\.$active == true).filter(\.$role ~~ staffRoles).sort(\.$name).all()
         let members = try await GroupMemberModel.query(on: db).all()
@@ -49,12 +58,12 @@ extension Desk {
         let snapshot = DirectorySnapshot(
             organizations: orgs,
             groups: groups.map { g in
-                GroupDTO(id: g.id!, name: g.name, tier: Tier(rawValue: g.tier) ?? .n1, servesAllOrganizations: g.servesAll,
-                         organizationIds: (byGroup[g.id!] ?? []).map(\.organizationId).sorted { $0.uuidString < $1.uuidString }, createdAt: g.createdAt)
+                Self.dto(g, organizationIds: (byGroup[g.id!] ?? []).map(\.organizationId))
             },
             categories: categories,
-            staff: staff.map { .init(id: $0.id!, name: $0.name, groupIds: groupsOf[$0.id!] ?? []) })
-        cache.setSnapshot(snapshot)
+            staff: staff.map { .init(id: $0.id!, name: $0.name, groupIds: groupsOf[$0.id!] ?? []) },
+            settings: try await Settings.json(DeskSettingsDTO.self, key: SettingKey.desk, on: db) ?? DeskSettingsDTO())
+        if transaction == nil { cache.setSnapshot(snapshot) }
         return snapshot
     }
 

@@ -23,14 +23,27 @@ extension Desk {
     public static let sessionIdleTimeout: TimeInterval = 12 * 3600
 
     /// Checks the password and opens a session. Returns the cookie value, shown once and stored hashed.
-    public func signIn(email: String, password: String, clientAddress: String?) async throws -> (cookie: String, session: WebSession) {
+    /// `browserLocale`: the language the browser asks for, which a user nobody chose a language for gets when neither
+    /// their organization nor the installation names one.
+    public func signIn(email: String, password: String, clientAddress: String?, browserLocale: String? = nil) async throws -> (cookie: String, session: WebSession) {
         let user = try await provePassword(email: email, password: password, clientAddress: clientAddress)
+        var adopted: String?
+        if user.localeAuto {
+            let organization = try await user.organizationId.asyncMap { try await OrganizationModel.find($0, on: store.database) } ?? nil
+            let resolved = LanguageDefault.resolve(explicit: nil, organization: organization?.locale, installation: try await directory().settings.defaultLocale)
+                ?? browserLocale.flatMap { LanguageDefault.supported.contains($0) ? $0 : nil }
+            if let resolved, resolved != user.locale { adopted = resolved }
+        }
+        let locale = adopted
         let cookie = "ess_" + Self.randomToken()
         let model = WebSessionModel()
         model.id = UUID(); model.userId = user.id!; model.tokenHash = Self.hashToken(cookie)
         model.csrfToken = Self.randomToken(); model.createdAt = now
         model.expiresAt = now.addingTimeInterval(Self.sessionLifetime); model.lastSeenAt = now
-        try await store.write { db in try await model.create(on: db) }
+        try await store.write { db in
+            try await model.create(on: db)
+            if let locale { try await UserModel.query(on: db).filter(\.$id == user.id!).set(\.$locale, to: locale).update() }
+        }
         guard let session = try await session(cookie: cookie) else { throw SignInError.invalidCredentials }
         return (cookie, session)
     }
@@ -109,7 +122,8 @@ extension Desk {
         guard ["fr", "en"].contains(locale) else { throw DomainError.invalid(field: "locale", "must be fr or en") }
         guard TimeZone(identifier: timeZone) != nil else { throw DomainError.invalid(field: "time_zone", "unknown time zone '\(timeZone)'") }
         try await store.write { db in
-            try await UserModel.query(on: db).filter(\.$id == session.actor.userId).set(\.$locale, to: locale).set(\.$timeZone, to: timeZone).update()
+            try await UserModel.query(on: db).filter(\.$id == session.actor.userId).set(\.$locale, to: locale).set(\.$localeAuto, to: false)
+                .set(\.$timeZone, to: timeZone).update()
             try await self.audit(session.actor, "update", "user", session.actor.userId, "preferences \(locale) \(timeZone)", on: db)
         }
     }

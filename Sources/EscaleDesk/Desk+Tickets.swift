@@ -10,6 +10,9 @@ extension Desk {
         let draft: TicketDraft
         let contract: Contract?
         let matrix: PriorityMatrix
+        /// Named by staff, or routed (`GroupRouting`).
+        let group: (id: UUID, tier: Tier)?
+        let assigneeId: UUID?
     }
 
     /// Reads and checks what a new ticket depends on (requester, organization, category, contract, matrix) outside
@@ -17,13 +20,30 @@ extension Desk {
     public func prepareTicket(_ input: TicketInput, by actor: Actor, defaultChannel: Channel = .api) async throws -> PreparedTicket {
         let db = store.database
         let (requesterId, organizationId) = try await resolveRequester(input, by: actor, on: db)
+        if try await directory().organization(organizationId)?.active == false {
+            if !actor.role.isStaff { throw DomainError.forbidden("your organization's support has ended: no new requests can be opened") }
+            throw DomainError.invalid(field: "organization_id", "that organization is deactivated: reactivate it to open tickets for it")
+        }
         var category: ServiceCategory?
         if let key = input.category { category = try await self.category(key, on: db) }
         let draft = TicketDraft(
             type: input.type ?? .incident, subject: input.subject, description: input.description, requesterId: requesterId,
             organizationId: organizationId, channel: input.channel ?? defaultChannel, category: category, impact: input.impact,
             urgency: input.urgency, occurredAt: input.occurredAt, tags: input.tags ?? [])
-        let prepared = PreparedTicket(draft: draft, contract: try await activeContract(of: organizationId, on: db), matrix: try await priorityMatrix(on: db))
+        var group: (id: UUID, tier: Tier)?
+        if let g = input.groupId {
+            group = try await groupServingTicket(g, organizationId: organizationId, on: db)
+        } else {
+            group = try await routedGroup(for: .n1, organizationId: organizationId)
+        }
+        if let a = input.assigneeId {
+            try await assignableStaff(a, on: db)
+            let tier = group?.tier ?? .n1
+            group = try await groupFollowing(assignee: a, current: group?.id, explicit: input.groupId != nil, tier: tier,
+                                             organizationId: organizationId, on: db).map { ($0, tier) }
+        }
+        let prepared = PreparedTicket(draft: draft, contract: try await activeContract(of: organizationId, on: db), matrix: try await priorityMatrix(on: db),
+                                      group: group, assigneeId: input.assigneeId)
         // Validate now, so a refused ticket never takes the write lock nor burns a number.
         _ = try Ticket.open(draft, id: UUID(), seq: 1, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
         return prepared
@@ -32,24 +52,14 @@ extension Desk {
     /// Writes a prepared ticket, its `created` event and its search document.
     public func createTicket(_ prepared: PreparedTicket, by actor: Actor, on db: any Database) async throws -> Ticket {
         let seq = try await TicketRepository.nextSeq(on: db)
-        let (ticket, created) = try Ticket.open(prepared.draft, id: UUID(), seq: seq, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
+        var (ticket, created) = try Ticket.open(prepared.draft, id: UUID(), seq: seq, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
+        let placed = ticket.place(group: prepared.group, assigneeId: prepared.assigneeId, by: actor.userId, at: now)
         let clocks = try await refreshSLA(ticket, created: true, on: db).recorded
-        try await TicketRepository.insertNew(ticket, events: [created] + clocks, on: db)
-        try await routeToOnCallIfNeeded(ticket, loggedByRequester: !actor.role.isStaff, on: db)
+        try await TicketRepository.insertNew(ticket, events: [created] + placed + clocks, on: db)
+        // Someone took it as it arrived (a call answered): nobody needs paging.
+        if ticket.assigneeId == nil { try await routeToOnCallIfNeeded(ticket, loggedByRequester: !actor.role.isStaff, on: db) }
         try await publish(.created, ticket, isPublic: true, on: db)
         return ticket
-    }
-
-    /// A group a ticket may be given to: it exists and serves the ticket's organization (a group serving only other
-    /// clients could not even see the ticket). Only staff get this far, so saying which is no leak.
-    func groupServingTicket(_ id: UUID, organizationId: UUID, on db: any Database) async throws -> (id: UUID, tier: Tier) {
-        guard let m = try await GroupModel.find(id, on: db), let tier = Tier(rawValue: m.tier) else {
-            throw DomainError.invalid(field: "group_id", "unknown group")
-        }
-        if !m.servesAll, try await GroupOrganizationModel.query(on: db).filter(\.$groupId == id).filter(\.$organizationId == organizationId).first() == nil {
-            throw DomainError.invalid(field: "group_id", "that group does not serve this ticket's organization")
-        }
-        return (id, tier)
     }
 
     /// Tells live pages, on every instance, once the transaction has committed (never for a change that rolled back).
@@ -61,11 +71,12 @@ extension Desk {
     }
 
     private func resolveRequester(_ input: TicketInput, by actor: Actor, on db: any Database) async throws -> (UUID, UUID) {
-        if !actor.role.isStaff, input.channel != nil || input.type != nil || input.tags != nil {
-            // How a ticket arrived, what kind it is and its tags are the desk's to say; a requester states the problem,
-            // its impact and urgency, and when it started.
-            let field = input.channel != nil ? "channel" : input.type != nil ? "type" : "tags"
-            throw DomainError.forbidden("\(field) is set by support staff, not by requesters")
+        if !actor.role.isStaff {
+            // How a ticket arrived, what kind it is, its tags and who handles it are the desk's to say; a requester
+            // states the problem, its impact and urgency, and when it started.
+            let set: [(String, Bool)] = [("channel", input.channel != nil), ("type", input.type != nil), ("tags", input.tags != nil),
+                                         ("group_id", input.groupId != nil), ("assignee_id", input.assigneeId != nil)]
+            if let field = set.first(where: \.1)?.0 { throw DomainError.forbidden("\(field) is set by support staff, not by requesters") }
         }
         switch actor.role {
         case .requester:
@@ -137,18 +148,23 @@ extension Desk {
             if let key = c { change.category = .some(try await self.category(key, on: db)) } else { change.category = .some(nil) }
         }
         if let g = patch.groupId {
-            if let g { _ = try await groupServingTicket(g, organizationId: ticket.organizationId, on: db) }
+            if let g {
+                let group = try await groupServingTicket(g, organizationId: ticket.organizationId, on: db)
+                if group.tier != ticket.tier, patch.assigneeId == nil || ticket.assigneeId != nil {
+                    // Moving to another tier is an escalation, which needs a reason and resets ownership.
+                    throw DomainError.invalid(field: "group_id", "that group works at \(group.tier.label), not \(ticket.tier.label): escalate the ticket to move it there")
+                }
+            }
             change.groupId = .some(g)
         }
         if let a = patch.assigneeId {
             if let a {
-                guard let user = try await UserModel.find(a, on: db), user.active, Role(rawValue: user.role)?.isStaff == true else {
-                    throw DomainError.invalid(field: "assignee_id", "unknown agent")
-                }
-                let group = (patch.groupId ?? nil) ?? ticket.groupId
-                if let group, try await GroupMemberModel.query(on: db).filter(\.$groupId == group).filter(\.$userId == a).first() == nil {
-                    throw DomainError.invalid(field: "assignee_id", "the assignee is not a member of the ticket's group")
-                }
+                try await assignableStaff(a, on: db)
+                let explicit = patch.groupId != nil
+                let current = explicit ? (patch.groupId ?? nil) : ticket.groupId
+                let group = try await groupFollowing(assignee: a, current: current, explicit: explicit, tier: ticket.tier,
+                                                     organizationId: ticket.organizationId, on: db)
+                if group != ticket.groupId { change.groupId = .some(group) }
             }
             change.assigneeId = .some(a)
         }
@@ -208,6 +224,9 @@ extension Desk {
         var group: (id: UUID, tier: Tier)?
         if let g = input.groupId {
             group = try await groupServingTicket(g, organizationId: ticket.organizationId, on: db)
+        } else {
+            // Escalated "by tier": the organization's group of that tier takes it, when one stands out.
+            group = try await routedGroup(for: input.tier, organizationId: ticket.organizationId, on: db)
         }
         let before = ticket
         let events = try ticket.escalate(to: input.tier, reason: input.reason, group: group, by: actor, at: now)

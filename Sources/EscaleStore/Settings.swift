@@ -1,5 +1,6 @@
 import EscaleCore
 import Foundation
+import FluentKit
 import SQLKit
 
 /// The server's own settings, shared by every instance through the database.
@@ -23,5 +24,20 @@ public enum Settings {
         guard let hex = try await sql.select().column("value").from("settings").where("key", .equal, SQLBind(key)).first()?
             .decode(column: "value", as: String.self) else { return nil }
         return Hex.decode(hex)
+    }
+}
+
+extension Settings {
+    /// A JSON setting (`SettingKey`), or nil if never set.
+    public static func json<T: Decodable>(_ type: T.Type, key: String, on db: any Database) async throws -> T? {
+        guard let s = try await SettingModel.find(key, on: db) else { return nil }
+        return try JSONDecoder().decode(T.self, from: Data(s.value.utf8))
+    }
+
+    public static func setJSON(_ value: some Encodable, key: String, on db: any Database) async throws {
+        let text = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+        let s = try await SettingModel.find(key, on: db) ?? SettingModel(key: key, value: text)
+        s.value = text
+        try await s.save(on: db)
     }
 }

@@ -46,6 +46,30 @@ enum JSONBody {
         }
     }
 
+    /// Applies a JSON merge patch (RFC 7396) to `current`: the body's members replace the current ones, `null` removes
+    /// one (clears an optional field; a required one is then reported as required), members the type does not know
+    /// are ignored. The result is decoded and checked like any body.
+    static func mergePatch<T: Codable & Sendable>(_ current: T, from request: Request) async throws -> Decoded<T> {
+        let patch = try await decode(JSONValue.self, from: request)
+        guard case let .object(changes) = patch.value else { throw APIError.malformedBody("expected a JSON object") }
+        guard case var .object(base) = try decoder.decode(JSONValue.self, from: encoder.encode(current)) else {
+            throw APIError.malformedBody("expected a JSON object")
+        }
+        func merge(_ target: JSONValue?, _ patch: JSONValue) -> JSONValue? {
+            guard case let .object(members) = patch else { return patch == .null ? nil : patch }
+            var result: [String: JSONValue] = if case let .object(t)? = target { t } else { [:] }
+            for (k, v) in members { result[k] = merge(result[k], v) }
+            return .object(result)
+        }
+        for (k, v) in changes { base[k] = merge(base[k], v) }
+        let data = try encoder.encode(JSONValue.object(base))
+        do {
+            return Decoded(value: try decoder.decode(T.self, from: data), fingerprint: patch.fingerprint)
+        } catch let e as DecodingError {
+            throw describe(e)
+        }
+    }
+
     /// The path of the first decoded string holding U+0000, if any: PostgreSQL cannot store it in text and SQLite
     /// would store a string that ends early for C readers, so it is refused on both, naming the field. Only what was
     /// decoded counts: a NUL in a property the API does not know is ignored with the property.
@@ -126,5 +150,34 @@ enum JSONBody {
             if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
         }
         return out
+    }
+}
+
+/// Any JSON value, for merge patches.
+indirect enum JSONValue: Codable, Sendable, Equatable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let n = try? c.decode(Double.self) { self = .number(n) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case let .bool(b): try c.encode(b)
+        case let .number(n):
+            // Integers stay integers: `Int` fields refuse 3.0 written as a double.
+            if n.rounded() == n, abs(n) < 1e15 { try c.encode(Int64(n)) } else { try c.encode(n) }
+        case let .string(s): try c.encode(s)
+        case let .array(a): try c.encode(a)
+        case let .object(o): try c.encode(o)
+        }
     }
 }

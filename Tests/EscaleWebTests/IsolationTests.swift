@@ -43,6 +43,8 @@ struct IsolationTests {
                             : path.hasPrefix("/api/v1/calendars/") ? calendar.id
                             : path.hasPrefix("/api/v1/sla-policies/") ? policy.id
                             : path.hasPrefix("/api/v1/users/") ? w.alice.id
+                            : path.hasPrefix("/api/v1/groups/") ? w.n1.id
+                            : path.hasPrefix("/api/v1/contracts/") ? w.acmeContract.id
                             : aliceTokens[0].id
                         let real = try await api.send(m, path.replacingOccurrences(of: "{id}", with: realId.uuidString), token: w.eveToken, headers: headers, raw: body)
                         let missing = try await api.send(m, path.replacingOccurrences(of: "{id}", with: UUID().uuidString), token: w.eveToken, headers: headers, raw: body)
@@ -93,6 +95,9 @@ struct IsolationTests {
         case (.post, "/api/v1/users"): return json(UserInput(email: "x@evil.example", name: "X", role: .admin, password: "0123456789ab"))
         case (.post, "/api/v1/categories"): return json(CategoryDTO(key: "evil", domain: .hardware, nameEn: "Evil", nameFr: "Mal"))
         case (.put, "/api/v1/priority-matrix"): return json(PriorityMatrix.itil)
+        case (.patch, "/api/v1/organizations/{id}"): return json(["name": "Evil"])
+        case (.put, "/api/v1/groups/{id}/members"): return json(GroupMembersDTO(userIds: [w.eve.id]))
+        case (.put, "/api/v1/settings"): return json(DeskSettingsDTO(defaultLocale: "en"))
         case (.post, "/api/v1/calendars"): return json(CalendarAPITests.office)
         case (.post, "/api/v1/sla-policies"): return json(CalendarAPITests.policy(calendar: UUID()))
         case (.post, "/api/v1/users/{id}/contact-methods"): return json(ContactMethodInput(type: "email", address: "evil@example.com"))

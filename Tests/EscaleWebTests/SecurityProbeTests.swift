@@ -61,8 +61,9 @@ struct SecurityProbeTests {
             try await admin.signIn(TestApp.adminEmail, TestApp.adminPassword)
             let page = try await admin.get("/admin/throttles")
             #expect(page.status == .ok && page.contains(w.bob.email) && !page.contains("⟦"), "\(page.html)")
-            admin.language = "en"
-            let en = try await admin.get("/admin/throttles")
+            let english = Browser(api, language: "en")
+            try await english.signIn(TestApp.adminEmail, TestApp.adminPassword)
+            let en = try await english.get("/admin/throttles")
             #expect(en.contains("Sign-in throttles") && !en.contains("⟦"))
             let id = try #require(try await api.get("/api/v1/auth/throttles", token: w.admin).json(Page<ThrottleDTO>.self).items.first { $0.subject == w.bob.email }?.id)
             let lifted = try await admin.post("/admin/throttles/\(id)/lift", [])

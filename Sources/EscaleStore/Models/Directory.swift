@@ -8,10 +8,14 @@ public final class OrganizationModel: Model, @unchecked Sendable {
     @ID(key: .id) public var id: UUID?
     @Field(key: "name") public var name: String
     @OptionalField(key: "domain") public var domain: String?
+    /// Language of the organization's new users when nobody chose one (`fr`, `en`, or nil: the installation's).
+    @OptionalField(key: "locale") public var locale: String?
+    /// A former client: kept for history, no new tickets, contracts or users.
+    @Field(key: "active") public var active: Bool
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
-    public init(id: UUID = UUID(), name: String, domain: String?, createdAt: Date) {
-        self.id = id; self.name = name; self.domain = domain; self.createdAt = createdAt
+    public init(id: UUID = UUID(), name: String, domain: String?, locale: String? = nil, createdAt: Date) {
+        self.id = id; self.name = name; self.domain = domain; self.locale = locale; self.active = true; self.createdAt = createdAt
     }
 }
 
@@ -43,6 +47,8 @@ public final class GroupModel: Model, @unchecked Sendable {
     @Field(key: "name") public var name: String
     @Field(key: "tier") public var tier: Int
     @Field(key: "serves_all") public var servesAll: Bool
+    /// A deactivated group receives no tickets and is offered nowhere; its history stays.
+    @Field(key: "active") public var active: Bool
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
 }
@@ -75,6 +81,8 @@ public final class UserModel: Model, @unchecked Sendable {
     @OptionalField(key: "organization_id") public var organizationId: UUID?
     @Field(key: "password_hash") public var passwordHash: String
     @Field(key: "locale") public var locale: String
+    /// Nobody chose this user's language: it follows the browser at each sign-in until they pick one.
+    @Field(key: "locale_auto") public var localeAuto: Bool
     /// IANA time zone in which pages show this user's dates.
     @Field(key: "time_zone") public var timeZone: String
     @Field(key: "active") public var active: Bool
@@ -138,9 +146,11 @@ public final class CategoryModel: Model, @unchecked Sendable {
     @Field(key: "domain") public var domain: String
     @Field(key: "name_en") public var nameEn: String
     @Field(key: "name_fr") public var nameFr: String
+    /// A deactivated category is offered no more; tickets filed under it keep it.
+    @Field(key: "active") public var active: Bool
     public init() {}
     public init(key: String, domain: String, nameEn: String, nameFr: String) {
-        id = key; self.domain = domain; self.nameEn = nameEn; self.nameFr = nameFr
+        id = key; self.domain = domain; self.nameEn = nameEn; self.nameFr = nameFr; self.active = true
     }
 }
 

@@ -19,6 +19,24 @@ struct DirectoryController {
                 return try CommandRunner.output(org, location: "/api/v1/organizations/\(org.id.uuidString)")
             }
         }
+        api.get("organizations/:id") { _, context in
+            try JSONBody.response(try await desk.organization(try context.uuid("id", "organization"), by: try context.requireActor()))
+        }
+        api.patch("organizations/:id") { request, context in
+            let id = try context.uuid("id", "organization")
+            let actor = try context.requireActor()
+            let patch = try await JSONBody.mergePatch(try await desk.organization(id, by: actor).input, from: request)
+            return try JSONBody.response(try await desk.store.write { db in try await desk.updateOrganization(id, patch.value, by: actor, on: db) })
+        }
+        api.get("contracts/:id") { _, context in
+            try JSONBody.response(try await desk.contract(try context.uuid("id", "contract"), by: try context.requireActor()))
+        }
+        api.patch("contracts/:id") { request, context in
+            let id = try context.uuid("id", "contract")
+            let actor = try context.requireActor()
+            let patch = try await JSONBody.mergePatch(try await desk.contract(id, by: actor).input, from: request)
+            return try JSONBody.response(try await desk.updateContract(id, patch.value, by: actor))
+        }
         api.get("organizations/:id/contracts") { _, context in
             let org = try context.uuid("id", "organization")
             return try JSONBody.response(Page(items: try await desk.listContracts(organizationId: org, by: try context.requireActor())))
@@ -38,6 +56,23 @@ struct DirectoryController {
             return try await runner.run(request, context: context, bodyFingerprint: input.fingerprint) { db, actor in
                 try CommandRunner.output(try await desk.createGroup(input.value, by: actor, on: db))
             }
+        }
+        api.get("groups/:id") { _, context in
+            try JSONBody.response(try await desk.group(try context.uuid("id", "group"), by: try context.requireActor()))
+        }
+        api.patch("groups/:id") { request, context in
+            let id = try context.uuid("id", "group")
+            let actor = try context.requireActor()
+            let patch = try await JSONBody.mergePatch(try await desk.group(id, by: actor).input, from: request)
+            return try JSONBody.response(try await desk.store.write { db in try await desk.updateGroup(id, patch.value, by: actor, on: db) })
+        }
+        api.put("groups/:id/members") { request, context in
+            let id = try context.uuid("id", "group")
+            let actor = try context.requireActor()
+            try AccessPolicy.require(actor, .manageUsers)
+            let input = try await JSONBody.decode(GroupMembersDTO.self, from: request).value
+            let ids = try await desk.store.write { db in try await desk.setGroupMembers(id, input.userIds, by: actor, on: db) }
+            return try JSONBody.response(GroupMembersDTO(userIds: ids))
         }
         api.get("users") { request, context in
             let org = try Query(request).uuid("organization_id")
@@ -62,6 +97,23 @@ struct DirectoryController {
             return try await runner.run(request, context: context, bodyFingerprint: input.fingerprint) { db, actor in
                 try CommandRunner.output(try await desk.createCategory(input.value, by: actor, on: db))
             }
+        }
+        api.patch("categories/:key") { request, context in
+            let key = context.parameters.get("key") ?? ""
+            let actor = try context.requireActor()
+            try AccessPolicy.require(actor, .manageDirectory)
+            guard let current = try await desk.listCategories().first(where: { $0.key == key }) else { throw DomainError.notFound("category") }
+            let patch = try await JSONBody.mergePatch(current, from: request)
+            return try JSONBody.response(try await desk.store.write { db in try await desk.updateCategory(key, patch.value, by: actor, on: db) })
+        }
+        api.get("settings") { _, context in
+            try JSONBody.response(try await desk.deskSettings(by: try context.requireActor()))
+        }
+        api.put("settings") { request, context in
+            let actor = try context.requireActor()
+            try AccessPolicy.require(actor, .manageDirectory)
+            let input = try await JSONBody.decode(DeskSettingsDTO.self, from: request).value
+            return try JSONBody.response(try await desk.store.write { db in try await desk.setDeskSettings(input, by: actor, on: db) })
         }
         api.get("priority-matrix") { _, context in
             _ = try context.requireActor()

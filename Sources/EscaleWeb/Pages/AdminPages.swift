@@ -78,7 +78,7 @@ struct AdminPages {
                 _ = try await desk.updateUser(id, .init(
                     name: form["name"] ?? "", role: role, organizationId: form.uuid("organization"),
                     groupIds: form.all("groups").compactMap(UUID.init(uuidString:)), active: form["active"] == "on",
-                    locale: form["locale"] ?? "fr", timeZone: form.text("time_zone") ?? ""), by: s.actor)
+                    locale: form.text("locale"), timeZone: form.text("time_zone") ?? ""), by: s.actor)
                 return "/admin/users/\(id)?done=saved"
             }
         }
@@ -271,7 +271,7 @@ struct AdminPages {
                                      organization: $0.organizationId.flatMap { orgNames[$0] } ?? "—", active: l.t($0.active ? "yes" : "no")) },
             roles: Role.allCases.map { Option(value: $0.rawValue, label: l.t("role_\($0.rawValue)"), selected: false) },
             organizations: orgs.map { Option(value: $0.id.uuidString, label: $0.name, selected: false) },
-            languages: Language.all(current: l.lang)), status: error == nil ? .ok : .unprocessableContent)
+            languages: Language.choices(current: nil, l)), status: error == nil ? .ok : .unprocessableContent)
     }
 
     struct UserPage {
@@ -295,7 +295,7 @@ struct AdminPages {
             roles: Role.allCases.map { Option(value: $0.rawValue, label: l.t("role_\($0.rawValue)"), selected: $0 == u.role) },
             organizations: orgs.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == u.organizationId) },
             groups: groups.map { Option(value: $0.id.uuidString, label: "\($0.name) (\($0.tier.label))", selected: u.groupIds.contains($0.id)) },
-            languages: Language.all(current: u.locale), timeZone: tz), status: error == nil ? .ok : .unprocessableContent)
+            languages: Language.choices(current: u.localeAutomatic ? nil : u.locale, l), timeZone: tz), status: error == nil ? .ok : .unprocessableContent)
     }
 
     struct GroupsPage {

@@ -93,7 +93,8 @@ struct AuthPages {
         let l = PageContext.localizer(request: request, session: nil)
         let email = form.text("email") ?? ""
         do {
-            let (cookie, session) = try await desk.signIn(email: email, password: form["password"] ?? "", clientAddress: context.clientAddress)
+            let (cookie, session) = try await desk.signIn(email: email, password: form["password"] ?? "", clientAddress: context.clientAddress,
+                                                          browserLocale: request.headers[.acceptLanguage].map { Catalogue.negotiate($0) })
             var target = Self.safeNext(form["next"])
             if target == "/" { target = session.actor.role.isStaff ? "/queues/mine" : "/requests" }
             var response = Views.redirect(target)

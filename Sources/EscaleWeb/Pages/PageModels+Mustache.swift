@@ -136,6 +136,9 @@ extension TicketPages.StaffPage: MustacheParent {
         case "urgencyOptions": urgencyOptions
         case "categoryOptions": categoryOptions
         case "assigneeOptions": assigneeOptions
+        case "otherAssigneeOptions": otherAssigneeOptions
+        case "hasOtherAssignees": !otherAssigneeOptions.isEmpty
+        case "tierGroupOptions": tierGroupOptions
         case "escalateTiers": escalateTiers
         case "groupOptions": groupOptions
         case "canEscalate": canEscalate

@@ -19,6 +19,11 @@ struct Language {
     static func all(current: String) -> [Language] {
         [Language(code: "fr", name: "Français", current: current == "fr"), Language(code: "en", name: "English", current: current == "en")]
     }
+
+    /// For a setting someone may leave to the defaults: "automatic" (empty code) first, chosen when `current` is nil.
+    static func choices(current: String?, _ l: Localizer, automatic key: String = "language_automatic") -> [Language] {
+        [Language(code: "", name: l.t(key), current: current == nil)] + all(current: current ?? "")
+    }
 }
 
 struct TicketRow {

@@ -23,7 +23,9 @@ struct TicketPages {
         let conflict: String?
         let error: String?
         let draft: Draft
-        let statusOptions, impactOptions, urgencyOptions, categoryOptions, assigneeOptions, escalateTiers, groupOptions: [Option]
+        let statusOptions, impactOptions, urgencyOptions, categoryOptions, assigneeOptions, otherAssigneeOptions, escalateTiers, groupOptions: [Option]
+        /// Groups of the ticket's tier serving its organization: the update panel's group field.
+        let tierGroupOptions: [Option]
         let canEscalate: Bool
         /// Someone is being paged for this ticket and nobody has acknowledged yet.
         let paging: Bool
@@ -82,8 +84,9 @@ struct TicketPages {
             return views.page("request", RequesterPage(frame: frame, t: frame.t, ticket: header, entries: entries, conflict: conflict, error: error,
                                                        draft: draft, resolved: ticket.status == .resolved, closed: ticket.status == .closed), status: status)
         }
-        let groups = try await desk.listGroups(by: s.actor)
-        let agents = try await desk.assignableAgents(group: ticket.groupId)
+        let groups = try await desk.listGroups(by: s.actor).filter { $0.active && ($0.servesAllOrganizations || $0.organizationIds.contains(ticket.organizationId)) }
+        let staff = try await desk.assignableAgents(group: nil)
+        let members = Set(try await desk.assignableAgents(group: ticket.groupId).map(\.id))
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: "\(ticket.number) · \(ticket.subject)", request: request, live: live)
         let allowed = ticket.status.successors.union([ticket.status])
         let higher = Tier.allCases.filter { $0 > ticket.tier }
@@ -92,9 +95,14 @@ struct TicketPages {
             statusOptions: l.statusOptions(selected: ticket.status).filter { allowed.contains(TicketStatus(rawValue: $0.value)!) },
             impactOptions: l.levelOptions(selected: ticket.impact), urgencyOptions: l.levelOptions(selected: ticket.urgency),
             categoryOptions: l.categoryOptions(categories, selected: ticket.category),
-            assigneeOptions: agents.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == ticket.assigneeId) },
+            // The group's members first; anyone else may take it too, and the ticket then follows them to their group.
+            assigneeOptions: staff.filter { members.contains($0.id) }.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == ticket.assigneeId) },
+            otherAssigneeOptions: ticket.groupId == nil ? [] : staff.filter { !members.contains($0.id) }.map {
+                Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == ticket.assigneeId)
+            },
             escalateTiers: higher.map { Option(value: String($0.rawValue), label: $0.label, selected: false) },
             groupOptions: groups.filter { $0.tier > ticket.tier }.map { Option(value: $0.id.uuidString, label: "\($0.name) (\($0.tier.label))", selected: false) },
+            tierGroupOptions: groups.filter { $0.tier == ticket.tier }.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == ticket.groupId) },
             canEscalate: !higher.isEmpty && ticket.status.isOpen,
             paging: try await desk.incident(ofTicket: ticket, by: s.actor)?.state == "active"), status: status)
     }
@@ -145,6 +153,8 @@ struct TicketPages {
             if let u = form["urgency"].flatMap(Level.init(rawValue:)), u != ticket.urgency { patch.urgency = u }
             let category = form.text("category")
             if category != ticket.category { patch.category = .some(category) }
+            let group = form.uuid("group")
+            if group != ticket.groupId { patch.groupId = .some(group) }
             let assignee = form.uuid("assignee")
             if assignee != ticket.assigneeId { patch.assigneeId = .some(assignee) }
             let change = patch

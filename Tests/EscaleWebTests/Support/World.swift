@@ -9,6 +9,8 @@ struct World: Sendable {
     let admin: String
     let acme: OrganizationDTO
     let globex: OrganizationDTO
+    /// Acme's contract: infrastructure, with on-call.
+    let acmeContract: ContractDTO
     let n1: GroupDTO, n2: GroupDTO, n3: GroupDTO
     let agent1: UserDTO, agent1Token: String
     let agent2: UserDTO, agent2Token: String
@@ -25,7 +27,7 @@ struct World: Sendable {
         let admin = try await api.login(TestApp.adminEmail, TestApp.adminPassword)
         let acme: OrganizationDTO = try await api.create("/api/v1/organizations", token: admin, OrganizationInput(name: "Acme Industrie", domain: "acme.example"))
         let globex: OrganizationDTO = try await api.create("/api/v1/organizations", token: admin, OrganizationInput(name: "Globex"))
-        _ = try await api.create("/api/v1/organizations/\(acme.id)/contracts", token: admin,
+        let acmeContract = try await api.create("/api/v1/organizations/\(acme.id)/contracts", token: admin,
                                  ContractInput(name: "Acme 2026", perimeter: "infrastructure", validFrom: Day("2026-01-01")!, onCall: true), as: ContractDTO.self)
         _ = try await api.create("/api/v1/organizations/\(globex.id)/contracts", token: admin,
                                  ContractInput(name: "Globex hardware", perimeter: "hardware", validFrom: Day("2026-01-01")!), as: ContractDTO.self)
@@ -44,7 +46,7 @@ struct World: Sendable {
         let (bob, bobToken) = try await user("bob@acme.example", .requester, org: acme.id)
         let (manager, managerToken) = try await user("manager@acme.example", .clientManager, org: acme.id)
         let (eve, eveToken) = try await user("eve@globex.example", .requester, org: globex.id)
-        return World(api: api, admin: admin, acme: acme, globex: globex, n1: n1, n2: n2, n3: n3, agent1: agent1,
+        return World(api: api, admin: admin, acme: acme, globex: globex, acmeContract: acmeContract, n1: n1, n2: n2, n3: n3, agent1: agent1,
                      agent1Token: agent1Token, agent2: agent2, agent2Token: agent2Token, supervisorToken: supervisorToken,
                      alice: alice, aliceToken: aliceToken, bob: bob, bobToken: bobToken, manager: manager,
                      managerToken: managerToken, eve: eve, eveToken: eveToken)
