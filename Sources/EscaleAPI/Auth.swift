@@ -54,10 +54,20 @@ public struct Problem: Codable, Sendable, Error {
     public var status: Int
     public var detail: String
     public var instance: String?
-    /// The offending field, when one is to blame.
+    /// The offending field, when one is to blame (the first, when several are).
     public var field: String?
-    public init(type: String = "about:blank", title: String, status: Int, detail: String, instance: String? = nil, field: String? = nil) {
+    /// Every field at fault, when a body has several problems: each is reported at once.
+    public var errors: [FieldError]?
+
+    public struct FieldError: Codable, Sendable, Equatable {
+        public var field: String
+        public var detail: String
+        public init(field: String, detail: String) { self.field = field; self.detail = detail }
+    }
+
+    public init(type: String = "about:blank", title: String, status: Int, detail: String, instance: String? = nil, field: String? = nil, errors: [FieldError]? = nil) {
         self.type = type; self.title = title; self.status = status; self.detail = detail; self.instance = instance; self.field = field
+        self.errors = errors
     }
 }
 

@@ -4,6 +4,8 @@ import Foundation
 public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Bad input: a field and what is wrong with it.
     case invalid(field: String, String)
+    /// Bad input in several fields, all reported at once.
+    case invalidFields([FieldProblem])
     /// A lifecycle rule forbids the change.
     case invalidTransition(from: TicketStatus, to: TicketStatus)
     /// The actor may not do this (to something they are allowed to see).
@@ -15,9 +17,19 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A uniqueness rule (e-mail, name…) would be broken.
     case conflict(String)
 
+    /// The problems of a bad input, one per field at fault.
+    public var problems: [FieldProblem] {
+        switch self {
+        case let .invalid(field, message): [FieldProblem(field: field, rule: .other, message: message)]
+        case let .invalidFields(p): p
+        default: []
+        }
+    }
+
     public var description: String {
         switch self {
         case let .invalid(field, message): "\(field): \(message)"
+        case let .invalidFields(problems): problems.map(\.description).joined(separator: "; ")
         case let .invalidTransition(from, to): "a ticket cannot go from \(from.rawValue) to \(to.rawValue)"
         case let .forbidden(message): message
         case let .notFound(what): "\(what) not found"

@@ -49,4 +49,6 @@ public enum TicketType: String, Codable, Sendable, CaseIterable {
 /// How a ticket reached the desk.
 public enum Channel: String, Codable, Sendable, CaseIterable {
     case web, email, chat, phone, monitoring, agent, api
+    /// Someone came to the desk in person.
+    case walkIn = "walk_in"
 }

@@ -70,6 +70,9 @@ extension Ticket {
     public static func open(
         _ draft: TicketDraft, id: UUID, seq: Int, matrix: PriorityMatrix, contract: Contract?, by actor: UUID, at now: Date
     ) throws -> (Ticket, TicketEvent) {
+        if let e = FieldProblem.error(problems(subject: draft.subject, description: draft.description, occurredAt: draft.occurredAt, tags: draft.tags, now: now)) {
+            throw e
+        }
         let subject = try validSubject(draft.subject)
         let description = try validText(draft.description, field: "description", max: TicketLimits.descriptionMaxLength, allowEmpty: true)
         let occurredAt = try validOccurredAt(draft.occurredAt ?? now, now: now)

@@ -205,6 +205,27 @@ extension Desk {
     /// Writes a prepared user. `actor` is nil only for the first administrator, created at first start.
     public func createUser(_ user: PreparedUser, by actor: Actor?, on db: any Database) async throws -> UserDTO {
         if let actor { try AccessPolicy.require(actor, .manageUsers) }
+        return try await insertUser(user, by: actor, on: db)
+    }
+
+    /// A caller who is not in the directory yet (a phone call, a walk-in), created by the agent taking the call: a
+    /// requester of an organization the agent serves, with an unguessable password nobody knows (an administrator's
+    /// reset, or the password-reset e-mail once the mail channel exists, gives them access to the portal).
+    public func prepareCaller(name: String, email: String, organizationId: UUID, by actor: Actor) async throws -> PreparedUser {
+        try AccessPolicy.require(actor, .workTickets)
+        guard AccessPolicy.organizationScope(of: actor).contains(organizationId) else { throw DomainError.invalid(field: "organization_id", "unknown organization") }
+        return try await prepareUser(UserInput(email: email, name: name, role: .requester, password: Self.randomToken(), organizationId: organizationId))
+    }
+
+    public func createCaller(_ user: PreparedUser, by actor: Actor, on db: any Database) async throws -> UserDTO {
+        try AccessPolicy.require(actor, .workTickets)
+        guard user.input.role == .requester, let org = user.input.organizationId, AccessPolicy.organizationScope(of: actor).contains(org) else {
+            throw DomainError.forbidden("agents add requesters of the organizations they serve, nothing else")
+        }
+        return try await insertUser(user, by: actor, on: db)
+    }
+
+    private func insertUser(_ user: PreparedUser, by actor: Actor?, on db: any Database) async throws -> UserDTO {
         if try await UserModel.query(on: db).filter(\.$email == user.email).first() != nil {
             throw DomainError.conflict("a user with the e-mail address \(user.email) already exists")
         }
@@ -234,10 +255,23 @@ extension Desk {
     }
 
     /// Users the caller may know of (`AccessPolicy.userScope`).
-    public func listUsers(by actor: Actor, organizationId: UUID? = nil) async throws -> [UserDTO] {
+    /// `matching`: words found in the name or e-mail address (case- and accent-blind on the stored text's case);
+    /// `clientSide`: only requesters and client managers (people who call the desk).
+    public func listUsers(by actor: Actor, organizationId: UUID? = nil, matching: String? = nil, clientSide: Bool = false, limit: Int? = nil) async throws -> [UserDTO] {
         let db = store.database
         let q = UserModel.query(on: db).sort(\.$email)
         if let organizationId { q.filter(\.$organizationId == organizationId) }
+        if clientSide { q.filter(\.$role ~~ [Role.requester.rawValue, Role.clientManager.rawValue]).filter(\.$active == true) }
+        for word in (matching ?? "").lowercased().split(whereSeparator: \.isWhitespace).prefix(5) {
+            // LIKE with the wildcards of the typed text escaped; lower() on both sides for PostgreSQL's case-sensitive LIKE.
+            let pattern = "%" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            q.group(.or) {
+                $0.filter(.sql(unsafeRaw: "lower(name) LIKE \(Self.sqlQuote(pattern)) ESCAPE '\\'"))
+                  .filter(.sql(unsafeRaw: "lower(email) LIKE \(Self.sqlQuote(pattern)) ESCAPE '\\'"))
+            }
+        }
+        if let limit { q.limit(limit) }
         switch AccessPolicy.userScope(of: actor) {
         case .all: break
         case let .staffAnd(ids): q.group(.or) { $0.filter(\.$organizationId == nil).filter(\.$organizationId ~~ ids) }
@@ -339,6 +373,9 @@ extension Desk {
                 groupIds: groupIds.sorted { $0.uuidString < $1.uuidString }, locale: u.locale, localeAutomatic: u.localeAuto,
                 active: u.active, createdAt: u.createdAt)
     }
+
+    /// A SQL string literal (quotes doubled): for the few filters FluentKit cannot bind.
+    static func sqlQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
 
     static func validName(_ s: String, field: String) throws -> String {
         let v = s.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -13,6 +13,15 @@ extension Desk {
         /// Named by staff, or routed (`GroupRouting`).
         let group: (id: UUID, tier: Tier)?
         let assigneeId: UUID?
+
+        /// The same ticket for a requester of the same organization created in the writing transaction (a caller
+        /// added on the spot), so the caller and their ticket are written together or not at all.
+        public func forRequester(_ user: UserDTO) -> PreparedTicket {
+            precondition(user.organizationId == draft.organizationId, "a caller of another organization")
+            var d = draft
+            d.requesterId = user.id
+            return PreparedTicket(draft: d, contract: contract, matrix: matrix, group: group, assigneeId: assigneeId)
+        }
     }
 
     /// Reads and checks what a new ticket depends on (requester, organization, category, contract, matrix) outside

@@ -61,6 +61,10 @@ struct ProblemMiddleware: RouterMiddleware {
         case let e as DomainError:
             switch e {
             case let .invalid(field, _): return p(422, "Invalid input", e.description, field: field)
+            case let .invalidFields(problems):
+                var problem = p(422, "Invalid input", e.description, field: problems.first?.field)
+                problem.errors = problems.map { Problem.FieldError(field: $0.field, detail: $0.message) }
+                return problem
             case .invalidTransition: return p(409, "Not allowed in this state", e.description, field: "status")
             case .forbidden: return p(403, "Forbidden", e.description)
             case .notFound: return p(404, "Not found", e.description)

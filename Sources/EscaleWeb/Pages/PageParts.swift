@@ -239,7 +239,9 @@ extension Localizer {
         Tier.allCases.map { Option(value: String($0.rawValue), label: $0.label, selected: $0 == selected) }
     }
     func categoryOptions(_ categories: [CategoryDTO], selected: String?) -> [Option] {
-        categories.map { Option(value: $0.key, label: lang == "fr" ? $0.nameFr : $0.nameEn, selected: $0.key == selected) }
+        // A retired category is offered no more, unless it is the one already chosen.
+        categories.filter { $0.isActive || $0.key == selected }
+            .map { Option(value: $0.key, label: lang == "fr" ? $0.nameFr : $0.nameEn, selected: $0.key == selected) }
             .sorted { $0.label.localizedCompare($1.label) == .orderedAscending }
     }
 }

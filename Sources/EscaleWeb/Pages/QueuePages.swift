@@ -40,7 +40,7 @@ struct QueuePages {
         struct Draft { let subject: String; let description: String; let occurredAt: String }
         let frame: Frame
         let t: [String: String]
-        let error: String?
+        let errors: FormErrors
         let draft: Draft
         let categories: [Option]
         let impacts: [Option]
@@ -51,7 +51,7 @@ struct QueuePages {
     func register(on router: RouterGroup<EscaleContext>) {
         router.get("/queues/:queue") { request, context in try await queue(request, context) }
         router.get("/requests") { request, context in try await requests(request, context) }
-        router.get("/requests/new") { request, context in try await newRequest(request, context, form: nil, error: nil) }
+        router.get("/requests/new") { request, context in try await newRequest(request, context, form: nil, errors: .none) }
         router.post("/requests") { request, context in try await submitRequest(request, context) }
     }
 
@@ -124,18 +124,18 @@ struct QueuePages {
             next: found.count > Self.pageSize ? Self.link(request, page: page + 1) : nil, hasPager: page > 1 || found.count > Self.pageSize))
     }
 
-    private func newRequest(_ request: Request, _ context: EscaleContext, form: Form?, error: String?) async throws -> Response {
+    private func newRequest(_ request: Request, _ context: EscaleContext, form: Form?, errors: FormErrors) async throws -> Response {
         let s = try PageContext.requireSession(request, context)
         let l = PageContext.localizer(request: request, session: s)
         let categories = try await desk.listCategories()
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("request_new_title"), request: request)
         let impact = form?["impact"].flatMap(Level.init(rawValue:)), urgency = form?["urgency"].flatMap(Level.init(rawValue:))
         return views.page("request_new", NewRequestPage(
-            frame: frame, t: frame.t, error: error,
+            frame: frame, t: frame.t, errors: errors,
             draft: .init(subject: form?["subject"] ?? "", description: form?["description"] ?? "", occurredAt: form?["occurred_at"] ?? ""),
             categories: l.categoryOptions(categories, selected: form?["category"]),
             impacts: l.levelOptions(selected: impact, plain: "impact_plain"), urgencies: l.levelOptions(selected: urgency ?? .medium, plain: "urgency_plain"),
-            now: l.localInput(desk.clock.now())), status: error == nil ? .ok : .unprocessableContent)
+            now: l.localInput(desk.clock.now())), status: errors.any ? .unprocessableContent : .ok)
     }
 
     /// Creates the ticket and its attachments in one transaction: a refused request leaves nothing behind.
@@ -143,14 +143,21 @@ struct QueuePages {
         let s = try PageContext.requireSession(request, context)
         let form = try await Form.read(request, context: context, desk: desk, csrf: s.csrfToken)
         let l = PageContext.localizer(request: request, session: s)
+        // Everything the form itself can tell, at once, each next to its field.
+        var problems: [FieldProblem] = []
+        var occurredAt: Date?
+        if let raw = form.text("occurred_at") {
+            if let d = l.parseLocalInput(raw) { occurredAt = d } else { problems.append(.init(field: "occurred_at", rule: .unreadable)) }
+        }
+        problems += Ticket.problems(subject: form["subject"] ?? "", description: form["description"] ?? "", occurredAt: occurredAt, now: desk.clock.now())
+        let impact = form["impact"].flatMap(Level.init(rawValue:))
+        if impact == nil { problems.append(.init(field: "impact", rule: .required)) }
+        guard problems.isEmpty, let impact else {
+            form.discardFiles()
+            return try await newRequest(request, context, form: form, errors: FormErrors(NewTicketPage.ordered(problems), l))
+        }
         do {
-            guard let impact = form["impact"].flatMap(Level.init(rawValue:)) else { throw DomainError.invalid(field: "impact", "say how much it stops you") }
             let urgency = form["urgency"].flatMap(Level.init(rawValue:)) ?? .medium
-            var occurredAt: Date?
-            if let raw = form.text("occurred_at") {
-                guard let d = l.parseLocalInput(raw) else { throw DomainError.invalid(field: "occurred_at", "unreadable date and time") }
-                occurredAt = min(d, desk.clock.now())
-            }
             let input = TicketInput(subject: form["subject"] ?? "", description: form["description"] ?? "", impact: impact, urgency: urgency,
                                     type: nil, category: form.text("category"), occurredAt: occurredAt)
             let prepared = try await desk.prepareTicket(input, by: s.actor, defaultChannel: .web)
@@ -159,8 +166,8 @@ struct QueuePages {
             return Views.redirect("/tickets/\(ticket.seq)?done=created")
         } catch let e as DomainError {
             form.discardFiles()
-            guard case .invalid = e else { throw e }
-            return try await newRequest(request, context, form: form, error: l.message(for: e))
+            guard !e.problems.isEmpty else { throw e }
+            return try await newRequest(request, context, form: form, errors: FormErrors(e.problems, l))
         }
     }
 

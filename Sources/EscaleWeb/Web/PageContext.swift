@@ -94,6 +94,7 @@ enum PageContext {
             items.append(.init(label: l.t("nav_new_request"), href: "/requests/new", count: nil, current: path == "/requests/new", id: "nav-new"))
         }
         if session.actor.role.isStaff {
+            items.append(.init(label: l.t("nav_new_ticket"), href: "/tickets/new", count: nil, current: path == "/tickets/new", id: "nav-new-ticket"))
             items.append(.init(label: l.t("nav_oncall"), href: "/oncall", count: nil, current: path.hasPrefix("/oncall"), id: "nav-oncall"))
         }
         if session.actor.role == .admin {
