@@ -136,6 +136,34 @@ extension Desk {
         }
     }
 
+    // MARK: Form drafts (post/redirect/get without losing what was typed)
+
+    /// How long typed values wait for the page that shows them again.
+    public static let draftLifetime: TimeInterval = 3600
+    /// A draft holds at most this much (the longest field is a 100,000-character reply).
+    static let draftMaxBytes = 512 * 1024
+
+    /// Keeps what the session typed in a form that could not be applied; the id goes in the redirect's URL.
+    public func keepDraft(_ payload: String, session: WebSession) async throws -> UUID {
+        guard payload.utf8.count <= Self.draftMaxBytes else { throw DomainError.invalid(field: "body", "the form is too large to keep") }
+        let m = FormDraftModel()
+        m.id = UUID(); m.sessionId = session.id; m.payload = payload; m.createdAt = now
+        try await store.write { db in try await m.create(on: db) }
+        return m.id!
+    }
+
+    /// A draft of this session, if it is still kept (another session's draft does not exist for this one).
+    public func draft(_ id: UUID, session: WebSession) async throws -> String? {
+        guard let m = try await FormDraftModel.find(id, on: store.database), m.sessionId == session.id,
+              now.timeIntervalSince(m.createdAt) < Self.draftLifetime else { return nil }
+        return m.payload
+    }
+
+    public func purgeExpiredDrafts() async throws {
+        let cutoff = now.addingTimeInterval(-Self.draftLifetime)
+        try await store.write { db in try await FormDraftModel.query(on: db).filter(\.$createdAt < cutoff).delete() }
+    }
+
     func prepareHash(_ password: String) async throws -> String {
         guard password.count >= PasswordHasher.minimumLength, password.count <= 200 else {
             throw DomainError.invalid(field: "password", "use at least \(PasswordHasher.minimumLength) characters")

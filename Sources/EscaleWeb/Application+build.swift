@@ -182,6 +182,7 @@ struct MaintenanceService: Service {
                 try await desk.store.write { db in try await IdempotencyStore.purge(olderThan: cutoff, on: db) }
                 try await desk.purgeExpiredSessions()
                 try await desk.purgeStaleThrottles()
+                try await desk.purgeExpiredDrafts()
             } catch {
                 logger.warning("maintenance failed", metadata: ["error": "\(error)"])
             }

@@ -1,5 +1,6 @@
 import EscaleAPI
 import EscaleCore
+@testable import EscaleWeb
 import Foundation
 import HTTPTypes
 import Testing
@@ -176,7 +177,7 @@ struct WebPagesTests {
         }
     }
 
-    @Test("a form drawn from an old version of the ticket is not applied: the page says so and keeps the text")
+    @Test("a stale form: a reply never conflicts; only fields both people changed do, and then everything typed is kept after a redirect")
     func conflict() async throws {
         try await TestApp.run { api in
             let w = try await World.make(api)
@@ -185,24 +186,66 @@ struct WebPagesTests {
             let agent = Browser(api)
             try await agent.signIn(w.agent1.email, World.password)
             let page = try await agent.get("/tickets/\(seq)")
-            let stale = page.hidden("version")!
-            // Meanwhile someone else replies.
+            func drawn(_ f: String) -> String { page.hidden("drawn_\(f)") ?? "?" }
+            // Meanwhile someone else replies and puts the ticket on hold.
             _ = try await api.post("/api/v1/tickets/\(t.id)/comments", token: w.supervisorToken, CommentInput(body: "Je m'en occupe", isPublic: true))
-            let r = try await agent.post("/tickets/\(seq)/comments", [("version", stale), ("visibility", "public"), ("body", "Ma réponse tapée")])
-            #expect(r.status == .conflict)
-            #expect(r.contains("Quelqu&#39;un d&#39;autre a modifié ce ticket") || r.contains("Quelqu'un d'autre a modifié ce ticket"), "\(r.html.prefix(3000))")
-            #expect(r.contains(">Ma réponse tapée</textarea>"))
-            #expect(r.contains("Je m&#39;en occupe") || r.contains("Je m'en occupe"))
-            let timeline = try await api.get("/api/v1/tickets/\(t.id)/timeline", token: w.agent1Token)
-            #expect(!timeline.text.contains("Ma réponse tapée"))
-            // Sent again from the refreshed page, it goes through.
-            #expect(try await agent.post("/tickets/\(seq)/comments", [("version", agent.lastPageVersion), ("visibility", "public"), ("body", "Ma réponse tapée")]).status == .seeOther)
+            var hold = TicketPatch(); hold.status = .pending
+            let current = try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).json(TicketDTO.self)
+            #expect(try await api.send(.patch, "/api/v1/tickets/\(t.id)", token: w.supervisorToken, headers: [.ifMatch: "\"v\(current.version)\""], json: hold).status == .ok)
 
-            // A stale status change is refused too.
-            let before = try await agent.get("/tickets/\(seq)")
-            _ = try await api.post("/api/v1/tickets/\(t.id)/worklogs", token: w.agent1Token, WorkLogInput(minutes: 5))
-            let change = try await agent.post("/tickets/\(seq)/update", [("version", before.hidden("version")!), ("status", "pending"), ("impact", "medium"), ("urgency", "medium"), ("category", ""), ("assignee", "")])
-            #expect(change.status == .conflict)
+            // The reply typed on the old page is not refused for that.
+            let reply = try await agent.post("/tickets/\(seq)/comments", [("visibility", "public"), ("body", "Ma réponse tapée")])
+            #expect(reply.location == "/tickets/\(seq)?done=reply", "\(reply.html.prefix(500))")
+            #expect(try await api.get("/api/v1/tickets/\(t.id)/timeline", token: w.agent1Token).text.contains("Ma réponse tapée"))
+
+            // The old page's update panel raises the impact only: applied, and the other's "on hold" is not undone.
+            let raised = try await agent.post("/tickets/\(seq)/update", [
+                ("status", drawn("status")), ("impact", "high"), ("urgency", drawn("urgency")), ("category", ""), ("group", drawn("group")), ("assignee", ""),
+                ("drawn_status", drawn("status")), ("drawn_impact", drawn("impact")), ("drawn_urgency", drawn("urgency")),
+                ("drawn_category", ""), ("drawn_group", drawn("group")), ("drawn_assignee", ""),
+            ])
+            #expect(raised.location == "/tickets/\(seq)?done=saved", "\(raised.html.prefix(500))")
+            let merged = try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).json(TicketDTO.self)
+            #expect(merged.impact == .high && merged.status == .pending)
+
+            // Both change the urgency, differently: nothing is saved, the page comes back by a redirect (no POST left
+            // in the address bar) naming the field, with every choice as typed.
+            let fresh = try await agent.get("/tickets/\(seq)")
+            var urgent = TicketPatch(); urgent.urgency = .low
+            _ = try await api.send(.patch, "/api/v1/tickets/\(t.id)", token: w.supervisorToken, headers: [.ifMatch: "\"v\(merged.version)\""], json: urgent)
+            let fields = TicketPages.updateFields.map { ("drawn_\($0)", fresh.hidden("drawn_\($0)") ?? "") }
+            let clash = try await agent.post("/tickets/\(seq)/update", fields + [
+                ("status", "in_progress"), ("impact", "high"), ("urgency", "high"), ("category", "email"), ("group", fresh.hidden("drawn_group") ?? ""), ("assignee", w.agent1.id.uuidString),
+            ])
+            let location = try #require(clash.location)
+            #expect(clash.status == .seeOther && location.hasPrefix("/tickets/\(seq)?draft="), "\(location)")
+            let shown = try await agent.follow(clash)
+            #expect(shown.status == .ok && shown.contains("modifié entre-temps : Urgence"), "\(shown.html.prefix(3000))")
+            #expect(shown.contains(#"<option value="in_progress" selected>"#) && shown.contains(#"<option value="email" selected>"#))
+            #expect(shown.contains(#"<option value="high" selected>"#) && shown.contains(#"<option value="\#(w.agent1.id.uuidString)" selected>"#))
+            let unchanged = try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).json(TicketDTO.self)
+            #expect(unchanged.urgency == .low && unchanged.category == nil && unchanged.assigneeId == nil, "nothing of the clashing form was saved")
+            // Another session cannot read that draft.
+            let other = Browser(api)
+            try await other.signIn(w.agent2.email, World.password)
+            #expect(!(try await other.get(location)).contains("modifié entre-temps"))
+            // Saved again from the page shown, it goes through.
+            let again = TicketPages.updateFields.map { ("drawn_\($0)", shown.hidden("drawn_\($0)") ?? "") }
+            let saved = try await agent.post("/tickets/\(seq)/update", again + [
+                ("status", "in_progress"), ("impact", "high"), ("urgency", "high"), ("category", "email"), ("group", shown.hidden("drawn_group") ?? ""), ("assignee", w.agent1.id.uuidString),
+            ])
+            #expect(saved.location == "/tickets/\(seq)?done=saved", "\(saved.html.prefix(800))")
+            let final = try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).json(TicketDTO.self)
+            #expect(final.urgency == .high && final.category == "email" && final.assigneeId == w.agent1.id && final.status == .inProgress)
+
+            // A refusal comes back the same way, with the text kept.
+            let refused = try await agent.post("/tickets/\(seq)/escalate", [("drawn_tier", "1"), ("tier", "2"), ("reason", "x")])
+            let refusedPage = try await agent.follow(refused)
+            #expect(refusedPage.contains(#"role="alert""#) && refusedPage.contains(">x</textarea>"))
+            // Someone escalated it meanwhile: escalating from the old page is a conflict, not a second escalation.
+            _ = try await api.post("/api/v1/tickets/\(t.id)/escalate", token: w.supervisorToken, EscalateInput(tier: .n2, reason: "plus grave"))
+            let late = try await agent.follow(try await agent.post("/tickets/\(seq)/escalate", [("drawn_tier", "1"), ("tier", "3"), ("reason", "encore plus grave")]))
+            #expect(late.contains("modifié entre-temps : Niveau") && late.contains(">encore plus grave</textarea>"))
         }
     }
 

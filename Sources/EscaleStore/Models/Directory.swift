@@ -256,3 +256,13 @@ public final class OutboxModel: Model, @unchecked Sendable {
     @OptionalField(key: "sent_at") public var sentAt: Date?
     public init() {}
 }
+
+/// A form's typed values kept across a redirect (`M016_CreateFormDrafts`).
+public final class FormDraftModel: Model, @unchecked Sendable {
+    public static let schema = "form_drafts"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "session_id") public var sessionId: UUID
+    @Field(key: "payload") public var payload: String
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}

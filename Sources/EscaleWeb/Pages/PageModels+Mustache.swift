@@ -116,6 +116,7 @@ extension TicketPages.Draft: MustacheParent {
         case "reply": reply
         case "note": note
         case "reason": reason
+        case "fields": fields
         default: nil
         }
     }
@@ -139,6 +140,9 @@ extension TicketPages.StaffPage: MustacheParent {
         case "otherAssigneeOptions": otherAssigneeOptions
         case "hasOtherAssignees": !otherAssigneeOptions.isEmpty
         case "tierGroupOptions": tierGroupOptions
+        case "drawn": drawn
+        case "drawnAssignee": drawnAssignee
+        case "drawnTier": drawnTier
         case "escalateTiers": escalateTiers
         case "groupOptions": groupOptions
         case "canEscalate": canEscalate
