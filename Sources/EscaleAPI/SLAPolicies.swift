@@ -79,6 +79,11 @@ public struct SLADTO: Codable, Sendable, Equatable {
     /// Business minutes the resolution clock has run, and spent paused (as of the last change).
     public var resolutionElapsedMinutes: Int
     public var pausedMinutes: Int
+    /// The running clock that falls due first, and when; absent when none runs (all met or breached, or paused).
+    public var nextDue: SLAMetric?
+    public var nextDueAt: Date?
+    /// A running clock has passed its warning threshold (the policy's warning percentage) or its target.
+    public var atRisk: Bool
 
     public init(policyId: UUID, _ s: SLASnapshot, at now: Date) {
         self.policyId = policyId
@@ -91,12 +96,17 @@ public struct SLADTO: Codable, Sendable, Equatable {
         resolution = s.resolution.status(at: now)
         resolutionElapsedMinutes = s.resolutionElapsedMinutes
         pausedMinutes = s.pausedMinutes
+        let next = s.nextDue(at: now)
+        nextDue = next?.metric
+        nextDueAt = next?.dueAt
+        atRisk = s.atRisk(at: now)
     }
 
     enum CodingKeys: String, CodingKey {
         case policyId = "policy_id", firstResponseDueAt = "first_response_due_at", nextUpdateDueAt = "next_update_due_at"
         case resolutionDueAt = "resolution_due_at", paused, firstResponse = "first_response", nextUpdate = "next_update", resolution
         case resolutionElapsedMinutes = "resolution_elapsed_minutes", pausedMinutes = "paused_minutes"
+        case nextDue = "next_due", nextDueAt = "next_due_at", atRisk = "at_risk"
     }
 }
 

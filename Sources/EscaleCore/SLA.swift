@@ -103,6 +103,18 @@ public struct SLASnapshot: Sendable, Equatable, Codable {
         self.firstResponse = firstResponse; self.nextUpdate = nextUpdate; self.resolution = resolution; self.paused = paused
         self.resolutionElapsedMinutes = resolutionElapsedMinutes; self.pausedMinutes = pausedMinutes
     }
+
+    /// The running clock that falls due first (a paused or finished clock has no due instant), with its status then:
+    /// what a list or a ticket page shows as "next due".
+    public func nextDue(at now: Date) -> (metric: SLAMetric, dueAt: Date, status: SLAStatus)? {
+        let running: [(SLAMetric, Clock)] = [(.firstResponse, firstResponse), (.resolution, resolution)] + (nextUpdate.map { [(.nextUpdate, $0)] } ?? [])
+        return running.compactMap { m, c in c.outcome == nil ? c.dueAt.map { (m, $0, c.status(at: now)) } : nil }.min { $0.1 < $1.1 }
+    }
+
+    /// Whether some running clock has passed its warning threshold (at risk, or breached): the "due soon" queue.
+    public func atRisk(at now: Date) -> Bool {
+        [firstResponse, resolution, nextUpdate].compactMap { $0 }.contains { $0.outcome == nil && ($0.warningAt.map { $0 <= now } ?? false) }
+    }
 }
 
 public struct SLAState: Sendable, Equatable {
@@ -241,13 +253,21 @@ public enum SLAClock {
                 let wasRunning = resolutionRunning, wasOpen = status.isOpen
                 status = next
                 if !next.isOpen {
-                    // A resolution answers the requester too: it stops the first-response clock.
+                    // A resolution answers the requester too: it stops the first-response clock, and nobody owes
+                    // an update on a resolved or closed ticket.
                     firstResponse.finish(at: at, log: &log)
-                    if wasOpen { resolution.finish(at: at, log: &log) }
+                    if wasOpen {
+                        resolution.finish(at: at, log: &log)
+                        if targets.nextUpdate != nil { nextUpdate.finish(at: at, log: &log) }
+                    }
                 } else if !wasOpen {
-                    // Reopened: the resolution clock resumes where it stopped.
+                    // Reopened: the resolution clock resumes where it stopped; updates are owed afresh.
                     resolution.done = false
                     log.append(.init(at: at, metric: .resolution, kind: .resumed))
+                    if targets.nextUpdate != nil {
+                        nextUpdate = Meter(metric: .nextUpdate)
+                        log.append(.init(at: at, metric: .nextUpdate, kind: .started))
+                    }
                 } else if wasRunning, !resolutionRunning {
                     log.append(.init(at: at, metric: .resolution, kind: .paused))
                 } else if !wasRunning, resolutionRunning {

@@ -22,8 +22,9 @@ public struct TicketFilter: Sendable {
     /// Returns tickets with `seq` below this (keyset pagination, newest first).
     public var beforeSeq: Int?
     public var sort: TicketSort = .newest
-    /// Only tickets whose resolution clock is running, the soonest due first (the "breaching soon" queue).
-    public var slaDueFirst = false
+    /// "Due soon" at this instant: only tickets with a running SLA clock past its policy's warning threshold (at
+    /// risk, or already breached), the clock due first first. A clock paused on the requester is not running.
+    public var slaAtRiskAt: Date?
     /// Rows to skip (page-number pagination for sorts other than `newest`).
     public var offset = 0
     public var limit = 50
@@ -97,11 +98,21 @@ public enum TicketRepository {
     public static func list(_ filter: TicketFilter, scope: TicketScope, on db: any Database) async throws -> [Ticket] {
         let filter = filter.normalised
         guard let visibility = visibility(scope) else { return [] }
-        var q = (db as! any SQLDatabase).select().column(SQLRaw(filter.slaDueFirst ? qualifiedColumns : columns)).from("tickets")
+        let sql = db as! any SQLDatabase
+        var q = sql.select().column(SQLRaw(filter.slaAtRiskAt != nil ? qualifiedColumns : columns)).from("tickets")
         if let visibility { q = q.where(visibility) }
         q = apply(filter, to: q)
-        if filter.slaDueFirst {
-            q = q.orderBy(SQLOrderBy(expression: SQLColumn("resolution_due_at", table: "ticket_sla"), direction: SQLDirection.ascending)).limit(filter.limit)
+        if filter.slaAtRiskAt != nil {
+            // The earliest due instant among the clocks still running; finished ones count as never.
+            let least = sql.dialect.name == "postgresql" ? "LEAST" : "MIN"
+            let far = Date.distantFuture
+            let due = SQLQueryString("""
+                \(unsafeRaw: least)(\
+                COALESCE(CASE WHEN ticket_sla.first_response_outcome IS NULL THEN ticket_sla.first_response_due_at END, \(bind: far)), \
+                COALESCE(CASE WHEN ticket_sla.next_update_outcome IS NULL THEN ticket_sla.next_update_due_at END, \(bind: far)), \
+                COALESCE(CASE WHEN ticket_sla.resolution_outcome IS NULL THEN ticket_sla.resolution_due_at END, \(bind: far)))
+                """)
+            q = q.orderBy(SQLOrderBy(expression: due, direction: SQLDirection.ascending)).orderBy(SQLOrderBy(expression: SQLColumn("seq", table: "tickets"), direction: SQLDirection.descending)).limit(filter.limit)
             if filter.offset > 0 { q = q.offset(filter.offset) }
             return try await q.all(decoding: TicketRow.self, with: Store.rowDecoder).map { try $0.ticket() }
         }
@@ -145,10 +156,13 @@ public enum TicketRepository {
 
     static func apply(_ filter: TicketFilter, to query: SQLSelectBuilder) -> SQLSelectBuilder {
         var q = query
-        if filter.slaDueFirst {
+        if let now = filter.slaAtRiskAt {
             q = q.join("ticket_sla", on: SQLColumn("ticket_id", table: "ticket_sla"), .equal, SQLColumn("id", table: "tickets"))
-                .where(SQLColumn("resolution_outcome", table: "ticket_sla"), .is, SQLLiteral.null)
-                .where(SQLColumn("resolution_due_at", table: "ticket_sla"), .isNot, SQLLiteral.null)
+                .where(SQLQueryString("""
+                    ((ticket_sla.first_response_outcome IS NULL AND ticket_sla.first_response_warning_at <= \(bind: now)) \
+                    OR (ticket_sla.paused = FALSE AND ticket_sla.next_update_outcome IS NULL AND ticket_sla.next_update_warning_at <= \(bind: now)) \
+                    OR (ticket_sla.paused = FALSE AND ticket_sla.resolution_outcome IS NULL AND ticket_sla.resolution_warning_at <= \(bind: now)))
+                    """))
         }
         if let s = filter.statuses, !s.isEmpty { q = q.where(SQLColumn("status"), .in, SQLBind.group(s.map(\.rawValue))) }
         // A literal, not a parameter: the partial queue indexes (M006) are usable only for this exact term.

@@ -31,11 +31,11 @@ struct TicketSLATests {
             #expect(replied.sla?.firstResponse == .met)
             #expect(replied.sla?.firstResponseDueAt == nil)
 
-            // The "SLA due soon" queue lists running resolution clocks, soonest first, with their due time.
+            // Nothing is near its warning threshold yet: the "SLA due soon" queue is empty (see `dueSoonAndStoppedClocks`).
             let console = Browser(api)
             try await console.signIn(w.agent1.email, World.password)
             let soon = try await console.get("/queues/breaching")
-            #expect(soon.contains(t.subject) && soon.contains("datetime=\"2026-12-04T09:30:00Z\""), "\(soon.html.prefix(200))")
+            #expect(!soon.contains(t.subject), "\(soon.html.prefix(200))")
             #expect(soon.contains("Échéances SLA"))
 
             // Waiting for the requester: the resolution clock is paused, with no due time.
@@ -92,6 +92,58 @@ struct TicketSLATests {
             WireFormatTests.check(ticket, against: "Ticket", in: schemas)
             WireFormatTests.check(ticket["sla"] as! [String: Any], against: "SLA", in: schemas)
             WireFormatTests.check(report.object, against: "SLAReport", in: schemas)
+        }
+    }
+
+    @Test("the SLA shows the clock next due, stopped clocks as stopped, paused ones as paused; 'due soon' follows the policy's warning threshold")
+    func dueSoonAndStoppedClocks() async throws {
+        let clock = MutableClock()
+        try await TestApp.run(clock: clock.clock) { api in
+            let w = try await World.make(api)
+            let calendar = try await api.create("/api/v1/calendars", token: w.admin, CalendarAPITests.office, as: CalendarDTO.self)
+            let policy = try await api.create("/api/v1/sla-policies", token: w.admin, CalendarAPITests.policy(calendar: calendar.id), as: SLAPolicyDTO.self)
+            _ = try await api.create("/api/v1/organizations/\(w.acme.id)/contracts", token: w.admin,
+                                     ContractInput(name: "Acme SLA", perimeter: "infrastructure", validFrom: Day("2026-12-01")!, calendarId: calendar.id, slaPolicyId: policy.id), as: ContractDTO.self)
+            // A P1 (respond in 15 min, update every 120, resolve in 240) and a P5 (resolve in 2,400 business minutes).
+            let p1 = try await w.aliceTicket("Plus rien ne marche", impact: .high, urgency: .high)
+            let p5 = try await w.aliceTicket("Changer le fond d'écran", impact: .low, urgency: .low)
+            #expect(p1.priority.rawValue == 1 && p5.priority.rawValue == 5)
+            #expect(p1.sla?.nextDue == .firstResponse && p1.sla?.atRisk == false)
+            let console = Browser(api)
+            try await console.signIn(w.agent1.email, World.password)
+            #expect(!(try await console.get("/queues/breaching")).contains(p5.subject))
+
+            // 12 minutes later the P1's first response is past 75 % of its 15 minutes: at risk, and listed; the P5 is not.
+            clock.advance(minutes: 12)
+            let soon = try await console.get("/queues/breaching")
+            #expect(soon.contains(p1.subject) && !soon.contains(p5.subject), "\(soon.html)")
+            #expect(try await api.get("/api/v1/tickets/\(p1.id)", token: w.agent1Token).json(TicketDTO.self).sla?.atRisk == true)
+
+            // Answered: the next clock due is the next update, and the ticket page marks it.
+            _ = try await api.post("/api/v1/tickets/\(p1.id)/comments", token: w.agent1Token, CommentInput(body: "On regarde.", isPublic: true))
+            let answered = try await api.get("/api/v1/tickets/\(p1.id)", token: w.agent1Token).json(TicketDTO.self)
+            #expect(answered.sla?.nextDue == .nextUpdate && answered.sla?.atRisk == false)
+            let seq = Int(p1.number.dropFirst(4))!
+            let page = try await console.get("/tickets/\(seq)")
+            #expect(page.contains(#"<div class="sla-next"><dt>Prochaine mise à jour</dt>"#), "\(page.html)")
+
+            // Waiting for the requester: resolution and next update show "paused", never "running" beside it.
+            var hold = TicketPatch(); hold.status = .pending
+            let pending = try await api.send(.patch, "/api/v1/tickets/\(p1.id)", token: w.agent1Token, headers: [.ifMatch: "\"v\(answered.version)\""], json: hold).json(TicketDTO.self)
+            let paused = try await console.get("/tickets/\(seq)")
+            #expect(paused.contains(#"<dt>Résolution</dt><dd><span class="sla sla-paused">Suspendu</span>"#), "\(paused.html)")
+            #expect(!paused.contains("sla-pending"))
+
+            // Resolved: no clock runs any more — the next update is stopped (met), not running on.
+            var done = TicketPatch(); done.status = .resolved
+            let resolved = try await api.send(.patch, "/api/v1/tickets/\(p1.id)", token: w.agent1Token, headers: [.ifMatch: "\"v\(pending.version)\""], json: done).json(TicketDTO.self)
+            let sla = try #require(resolved.sla)
+            #expect(sla.nextUpdate == .met && sla.nextUpdateDueAt == nil && sla.resolution == .met && sla.nextDue == nil && !sla.atRisk)
+            clock.advance(minutes: 600)
+            let later = try await api.get("/api/v1/tickets/\(p1.id)", token: w.agent1Token).json(TicketDTO.self)
+            #expect(later.sla?.nextUpdate == .met, "still stopped hours later")
+            #expect(!(try await console.get("/queues/breaching")).contains(p1.subject))
+            #expect(!(try await console.get("/tickets/\(seq)")).contains("sla-pending"))
         }
     }
 }

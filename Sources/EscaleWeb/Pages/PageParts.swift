@@ -41,7 +41,8 @@ struct TicketRow {
     let updated: String
     let updatedISO: String
     let outOfScope: Bool
-    /// The resolution clock, if the ticket has an SLA.
+    /// The clock that falls due next (or, none running, the ticket's SLA as it stands), if the ticket has an SLA.
+    let slaClock: String?
     let slaStatus: String?
     let slaStatusKey: String?
     let slaDue: String?
@@ -57,10 +58,12 @@ struct TicketRow {
         requester = showRequester ? names.user(t.requesterId) : nil
         updated = l.dateTime(t.updatedAt); updatedISO = l.iso(t.updatedAt)
         outOfScope = t.outOfScope
-        slaStatus = sla.map { l.t("sla_status_\($0.resolution.rawValue)") }
-        slaStatusKey = sla?.resolution.rawValue
-        slaDue = sla?.resolutionDueAt.map(l.dateTime)
-        slaDueISO = sla?.resolutionDueAt.map(l.iso)
+        let shown = sla.map { SLAView.summary($0) }
+        slaClock = shown?.metric.map { l.t("sla_\($0.rawValue)") }
+        slaStatus = shown.map { l.t("sla_status_\($0.statusKey)") }
+        slaStatusKey = shown?.statusKey
+        slaDue = shown?.due.map(l.dateTime)
+        slaDueISO = shown?.due.map(l.iso)
     }
 
     static func names(for tickets: [Ticket], desk: Desk) async throws -> Desk.Names {
@@ -71,18 +74,40 @@ struct TicketRow {
 
 /// A ticket's SLA clocks as a page shows them: each clock's status and due time, in the reader's words and zone.
 struct SLAView {
-    struct Clock { let label: String; let status: String; let statusKey: String; let due: String?; let dueISO: String? }
+    struct Clock { let label: String; let status: String; let statusKey: String; let due: String?; let dueISO: String?; let next: Bool }
     let clocks: [Clock]
     let paused: Bool
 
-    init(_ sla: SLADTO, l: Localizer) {
-        func clock(_ name: String, _ status: SLAStatus, _ due: Date?) -> Clock {
-            Clock(label: l.t("sla_\(name)"), status: l.t("sla_status_\(status.rawValue)"), statusKey: status.rawValue,
-                  due: due.map(l.dateTime), dueISO: due.map(l.iso))
+    /// A clock's state as people read it: a clock that waits on the requester is "paused", whatever its count says;
+    /// a finished one is met or breached (stopped); otherwise running, at risk past the warning threshold, or late.
+    static func statusKey(_ status: SLAStatus, metric: SLAMetric, _ sla: SLADTO) -> String {
+        if sla.paused, metric != .firstResponse, status == .pending || status == .warning { return "paused" }
+        return status.rawValue
+    }
+
+    /// What a list shows in one cell: the clock next due; with none running, paused, or how the SLA ended.
+    static func summary(_ sla: SLADTO) -> (metric: SLAMetric?, statusKey: String, due: Date?) {
+        if let m = sla.nextDue, let at = sla.nextDueAt {
+            let status: SLAStatus = switch m {
+            case .firstResponse: sla.firstResponse
+            case .nextUpdate: sla.nextUpdate ?? .pending
+            case .resolution: sla.resolution
+            }
+            return (m, status.rawValue, at)
         }
-        var clocks = [clock("first_response", sla.firstResponse, sla.firstResponseDueAt)]
-        if let n = sla.nextUpdate { clocks.append(clock("next_update", n, sla.nextUpdateDueAt)) }
-        clocks.append(clock("resolution", sla.resolution, sla.resolutionDueAt))
+        if sla.paused { return (.resolution, "paused", nil) }
+        return (.resolution, sla.resolution.rawValue, nil)
+    }
+
+    init(_ sla: SLADTO, l: Localizer) {
+        func clock(_ metric: SLAMetric, _ status: SLAStatus, _ due: Date?) -> Clock {
+            let key = Self.statusKey(status, metric: metric, sla)
+            return Clock(label: l.t("sla_\(metric.rawValue)"), status: l.t("sla_status_\(key)"), statusKey: key,
+                         due: due.map(l.dateTime), dueISO: due.map(l.iso), next: metric == sla.nextDue)
+        }
+        var clocks = [clock(.firstResponse, sla.firstResponse, sla.firstResponseDueAt)]
+        if let n = sla.nextUpdate { clocks.append(clock(.nextUpdate, n, sla.nextUpdateDueAt)) }
+        clocks.append(clock(.resolution, sla.resolution, sla.resolutionDueAt))
         self.clocks = clocks
         paused = sla.paused
     }
@@ -265,6 +290,7 @@ extension TicketRow: MustacheParent {
         case "updated": updated
         case "updatedISO": updatedISO
         case "outOfScope": outOfScope
+        case "slaClock": slaClock
         case "slaStatus": slaStatus
         case "slaStatusKey": slaStatusKey
         case "slaDue": slaDue

@@ -61,7 +61,7 @@ struct QueuePages {
         guard let queue = context.parameters.get("queue").flatMap(Queue.init(rawValue:)) else { throw DomainError.notFound("queue") }
         let l = PageContext.localizer(request: request, session: s)
         let q = request.uri.queryParameters
-        var filter = queue.filter(for: s.actor)
+        var filter = queue.filter(for: s.actor, now: desk.clock.now())
         let status = q["status"].flatMap { TicketStatus(rawValue: String($0)) }
         if let status { filter.statuses = [status]; filter.openOnly = filter.openOnly && status.isOpen }
         let priority = q["priority"].flatMap { Int(String($0)) }.flatMap(Priority.init(rawValue:))

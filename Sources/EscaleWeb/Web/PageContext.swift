@@ -32,7 +32,7 @@ struct Frame {
 enum Queue: String, CaseIterable {
     case mine, groups, n1, n2, n3, open, breaching, recent
 
-    func filter(for actor: Actor) -> TicketFilter {
+    func filter(for actor: Actor, now: Date) -> TicketFilter {
         var f = TicketFilter()
         switch self {
         case .mine: f.assigneeId = actor.userId; f.openOnly = true
@@ -41,7 +41,7 @@ enum Queue: String, CaseIterable {
             f.tier = self == .n1 ? .n1 : self == .n2 ? .n2 : .n3
             f.openOnly = true; f.unassigned = true
         case .open: f.openOnly = true
-        case .breaching: f.openOnly = true; f.slaDueFirst = true
+        case .breaching: f.openOnly = true; f.slaAtRiskAt = now
         case .recent: f.sort = .updated
         }
         return f
@@ -68,7 +68,7 @@ enum PageContext {
         if session.actor.role.isStaff {
             let counts = try await withThrowingTaskGroup(of: (Queue, Int).self) { group in
                 for q in Queue.allCases where q != .recent {
-                    group.addTask { (q, try await desk.countTickets(q.filter(for: session.actor), by: session.actor, cap: Queue.countCap)) }
+                    group.addTask { (q, try await desk.countTickets(q.filter(for: session.actor, now: desk.clock.now()), by: session.actor, cap: Queue.countCap)) }
                 }
                 return try await group.reduce(into: [Queue: Int]()) { $0[$1.0] = $1.1 }
             }
