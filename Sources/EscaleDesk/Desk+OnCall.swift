@@ -268,7 +268,7 @@ extension Desk {
                 incident.state = "exhausted"
                 try await incident.save(on: db)
                 try await TicketRepository.appendSystem([TicketEvent(kind: .paged, actorId: nil, at: self.now, isPublic: false, field: "on_call",
-                                                                     reason: "nobody acknowledged: every step of \(pm.name) has run")],
+                                                                     reason: PagingReason.exhausted(policy: pm.name).description)],
                                                         to: ticket.id, version: ticket.version, on: db)
                 try await self.publish(.updated, ticket, isPublic: false, on: db)
                 return
@@ -284,9 +284,13 @@ extension Desk {
             }
             var seen = Set<UUID>()
             people = people.filter { seen.insert($0).inserted }
-            let reason = "\(pm.name): step \(incident.step + 1) of \(policy.steps.count), pass \(incident.round + 1) of \(policy.repeats + 1)"
+            func why(nobody: Bool) -> String {
+                PagingReason.step(policy: pm.name, step: incident.step + 1, steps: policy.steps.count, pass: incident.round + 1,
+                                  passes: policy.repeats + 1, nobodyOnCall: nobody).description
+            }
+            let reason = why(nobody: false)
             let events = people.isEmpty
-                ? [TicketEvent(kind: .paged, actorId: nil, at: self.now, isPublic: false, field: "on_call", reason: "\(reason); nobody is on call")]
+                ? [TicketEvent(kind: .paged, actorId: nil, at: self.now, isPublic: false, field: "on_call", reason: why(nobody: true))]
                 : people.map { TicketEvent(kind: .paged, actorId: nil, at: self.now, isPublic: false, field: "on_call", newValue: $0.uuidString, reason: reason) }
             try await TicketRepository.appendSystem(events, to: ticket.id, version: ticket.version, on: db)
             for person in people {

@@ -72,7 +72,7 @@ struct EscalationAndOnCallTests {
             let page = Browser(api)
             try await page.signIn(w.agent1.email, World.password)
             let html = try await page.get("/tickets/\(Int(t.number.dropFirst(4))!)")
-            #expect(html.contains("Engagement — Première réponse : dépassé"), "\(html.html.prefix(300))")
+            #expect(html.contains("SLA — Première réponse : dépassé"), "\(html.html.prefix(300))")
         }
     }
 
@@ -204,6 +204,12 @@ struct EscalationAndOnCallTests {
             #expect(events.filter { $0.kind == .paged }.count == 2)
             #expect(events.contains { $0.kind == .acknowledged && $0.actorId == w.agent2.id })
             #expect(try await api.get("/api/v1/tickets/\(t.id)/paging", token: w.agent1Token).json(OnCallIncidentDTO.self).state == "acknowledged")
+            // The paging reasons read in the reader's language (the API keeps the desk's English).
+            #expect(events.first { $0.kind == .paged }?.reason?.contains(": step 1 of 2, pass 1 of") == true)
+            let console = Browser(api)
+            try await console.signIn(w.agent2.email, World.password)
+            let french = try await console.get("/tickets/\(Int(t.number.dropFirst(4))!)")
+            #expect(french.contains(": étape 1 sur 2, passage 1 sur") && french.contains(": étape 2 sur 2") && !french.contains("step 1 of"), "\(french.html)")
 
             // During support hours nobody is paged.
             clock.set(Self.at("2026-12-07T10:00:00Z"))  // Monday 11:00 Paris

@@ -59,7 +59,7 @@ struct TicketSLATests {
             let agent = Browser(api)
             try await agent.signIn(w.agent1.email, World.password)
             let page = try await agent.get("/tickets/\(Int(t.number.dropFirst(4))!)")
-            #expect(page.contains("Engagements de service") && page.contains("Première réponse"))
+            #expect(page.contains(#"aria-label="SLA""#) && page.contains("Première réponse"))
             #expect(page.contains("sla-met") && page.contains("Suspendu"))
             #expect(!page.contains("⟦"))
             let alice = Browser(api, language: "en")
@@ -67,7 +67,7 @@ struct TicketSLATests {
             _ = try await alice.get("/account")
             _ = try await alice.post("/account/preferences", [("locale", "en"), ("time_zone", "Europe/Paris")])
             let request = try await alice.get("/tickets/\(Int(t.number.dropFirst(4))!)")
-            #expect(request.contains("Service levels") && request.contains("Paused") && !request.contains("⟦"))
+            #expect(request.contains(#"aria-label="SLA""#) && request.contains("Paused") && !request.contains("⟦"))
 
             // The service-level report: the organization's tickets of the period, per priority and clock.
             let period = "organization_id=\(w.acme.id)&from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z"

@@ -380,11 +380,11 @@ struct AdminPages {
         let b = try await base(r, s, l, title: l.t("admin_matrix"), tab: Tab(matrix: true), error: error)
         return views.page("admin_matrix", MatrixPage(
             frame: b.frame, t: b.t, tab: b.tab, error: b.error,
-            columns: Level.allCases.map { l.t("level_\($0.rawValue)") },
+            columns: Level.allCases.map { l.t("urgency_level_\($0.rawValue)") },
             rows: Level.allCases.map { i in
                 .init(label: l.t("level_\(i.rawValue)"), cells: Level.allCases.map { u in
                     .init(name: "cell_\(i.rawValue)_\(u.rawValue)",
-                          cellLabel: "\(l.t("field_impact")) \(l.t("level_\(i.rawValue)")), \(l.t("field_urgency")) \(l.t("level_\(u.rawValue)"))",
+                          cellLabel: "\(l.t("field_impact")) \(l.t("level_\(i.rawValue)")), \(l.t("field_urgency")) \(l.t("urgency_level_\(u.rawValue)"))",
                           options: l.priorityOptions(selected: m.priority(impact: i, urgency: u)))
                 })
             }), status: error == nil ? .ok : .unprocessableContent)

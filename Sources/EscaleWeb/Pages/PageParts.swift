@@ -146,7 +146,7 @@ struct TicketHeader {
         descriptionHTML = SafeMarkdown.html(t.description)
         status = l.t("status_\(t.status.rawValue)"); statusKey = t.status.rawValue
         priority = l.t("priority_\(t.priority.rawValue)"); priorityValue = t.priority.rawValue
-        impact = l.t("level_\(t.impact.rawValue)"); urgency = l.t("level_\(t.urgency.rawValue)")
+        impact = l.t("level_\(t.impact.rawValue)"); urgency = l.t("urgency_level_\(t.urgency.rawValue)")
         tier = t.tier.label
         group = names.group(t.groupId) ?? "—"; assignee = names.user(t.assigneeId) ?? "—"
         requester = names.user(t.requesterId) ?? ""; organization = names.organization(t.organizationId) ?? ""
@@ -182,7 +182,7 @@ struct TimelineEntry {
         isInternal = !e.isPublic
         at = l.dateTime(e.createdAt); atISO = l.iso(e.createdAt)
         body = e.body
-        reason = Self.ruleReason(e.field, l) ?? e.reason
+        reason = Self.ruleReason(e.field, l) ?? e.reason.map { Self.localized(reason: $0, l) }
         attachments = e.attachments.map { File(id: $0.id.uuidString, filename: $0.filename, size: Self.size($0.size)) }
         hasAttachments = !attachments.isEmpty
         func status(_ raw: String?) -> String { raw.map { l.t("status_\($0)") } ?? "—" }
@@ -213,6 +213,16 @@ struct TimelineEntry {
         }
     }
 
+    /// A reason the desk wrote, in the reader's language when it is one of the desk's own forms; people's words as they are.
+    static func localized(reason: String, _ l: Localizer) -> String {
+        switch PagingReason(parsing: reason) {
+        case let .step(policy, step, steps, pass, passes, nobody)?:
+            l.t("paging_reason_step", policy, step, steps, pass, passes) + (nobody ? l.t("paging_reason_nobody") : "")
+        case let .exhausted(policy)?: l.t("paging_reason_exhausted", policy)
+        case nil: reason
+        }
+    }
+
     /// The localised reason of an automatic escalation (its rule key is on the event), else nil.
     static func ruleReason(_ field: String?, _ l: Localizer) -> String? {
         guard let field, field.hasPrefix("rule:") else { return nil }
@@ -224,7 +234,8 @@ struct TimelineEntry {
     static func value(_ raw: String?, field: String?, _ l: Localizer) -> String {
         guard let raw, !raw.isEmpty else { return "—" }
         switch field {
-        case "impact", "urgency": return l.strings["level_\(raw)"] ?? raw
+        case "impact": return l.strings["level_\(raw)"] ?? raw
+        case "urgency": return l.strings["urgency_level_\(raw)"] ?? raw
         case "priority": return l.strings["priority_\(raw)"] ?? raw
         default: return raw.count > 80 ? String(raw.prefix(80)) + "…" : raw
         }

@@ -67,7 +67,7 @@ struct SearchPage {
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("search_title"), request: request)
         return views.page("search", Model(
             frame: frame, t: frame.t, query: text, searched: searched,
-            summary: results.isEmpty ? l.t("search_none") : l.t("search_count", results.count), results: results, hasResults: !results.isEmpty,
+            summary: results.isEmpty ? l.t("search_none") : l.count("search_count", results.count), results: results, hasResults: !results.isEmpty,
             statuses: l.statusOptions(selected: status),
             organizations: orgs.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == organization) }, error: error))
     }

@@ -126,7 +126,7 @@ struct TicketPages {
         return views.page("ticket", StaffPage(
             frame: frame, t: frame.t, ticket: header, entries: entries, conflict: conflict, error: error, draft: draft,
             statusOptions: l.statusOptions(selected: status).filter { allowed.contains(TicketStatus(rawValue: $0.value)!) || $0.selected },
-            impactOptions: l.levelOptions(selected: impact), urgencyOptions: l.levelOptions(selected: urgency),
+            impactOptions: l.levelOptions(selected: impact), urgencyOptions: l.levelOptions(selected: urgency, plain: "urgency_level"),
             categoryOptions: l.categoryOptions(categories, selected: category),
             // The group's members first; anyone else may take it too, and the ticket then follows them to their group.
             assigneeOptions: staff.filter { members.contains($0.id) }.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == assigneeId) },

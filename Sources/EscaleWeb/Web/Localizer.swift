@@ -67,6 +67,13 @@ public struct Localizer: @unchecked Sendable {
         return s
     }
 
+    /// A count with its noun agreed: `<key>_one` or `<key>_other` with `{0}` the number. French puts 0 and 1 in the
+    /// singular ("0 ticket trouvé"), English only 1.
+    public func count(_ key: String, _ n: Int) -> String {
+        let one = lang == "fr" ? abs(n) < 2 : n == 1
+        return t("\(key)_\(one ? "one" : "other")", n)
+    }
+
     /// "1 déc. 2026 à 09:05" / "1 Dec 2026, 09:05", in the reader's time zone.
     public func dateTime(_ date: Date) -> String {
         formatter.string(from: date)
