@@ -84,6 +84,13 @@ extension Desk {
         return OnCallNowDTO(userId: answer?.userId, until: answer?.until)
     }
 
+    /// Who is on call on a schedule over [from, to), shift by shift — what the feed shows, for a page's week view.
+    public func shifts(scheduleId: UUID, from: Date, to: Date, by actor: Actor) async throws -> [Shift] {
+        try AccessPolicy.require(actor, .readDirectory)
+        guard let m = try await OnCallScheduleModel.find(scheduleId, on: store.database) else { throw DomainError.notFound("on-call schedule") }
+        return try Self.schedule(m).shifts(from: from, to: to)
+    }
+
     /// The iCalendar feed of a schedule, for whoever holds its secret token: 30 days back, 180 ahead.
     public func scheduleFeed(_ id: UUID, token: String) async throws -> String {
         guard let m = try await OnCallScheduleModel.find(id, on: store.database),

@@ -27,6 +27,8 @@ struct AuthPages {
         let languages: [Language]
         let timeZone: String
         let zones: [String]
+        /// Where support staff are paged; nil for requesters and client managers.
+        let contacts: ContactMethodsView?
     }
 
     func register(on router: RouterGroup<EscaleContext>) {
@@ -70,6 +72,33 @@ struct AuthPages {
             }
             return Views.redirect("/account?done=password")
         }
+        router.post("/account/contact-methods") { request, context -> Response in
+            try await contactMethodCommand(request, context, done: "contact_added") { form, s in
+                _ = try await desk.store.write { db in try await desk.addContactMethod(ContactMethodsView.input(form), userId: s.actor.userId, by: s.actor, on: db) }
+            }
+        }
+        router.post("/account/contact-methods/:method/delete") { request, context -> Response in
+            try await contactMethodCommand(request, context, done: "contact_removed") { _, s in
+                let method = try context.uuid("method", "contact method")
+                try await desk.store.write { db in try await desk.deleteContactMethod(method, userId: s.actor.userId, by: s.actor, on: db) }
+            }
+        }
+    }
+
+    /// A change to one's own contact methods; a refusal shows the account page with the reason.
+    private func contactMethodCommand(_ request: Request, _ context: EscaleContext, done: String,
+                                      _ command: (Form, Desk.WebSession) async throws -> Void) async throws -> Response {
+        let s = try PageContext.requireSession(request, context)
+        let form = try await Form.read(request, context: context, desk: desk, csrf: s.csrfToken)
+        do {
+            try await command(form, s)
+        } catch let e as DomainError {
+            switch e {
+            case .invalid, .conflict: return try await account(request, context, error: PageContext.localizer(request: request, session: s).message(for: e))
+            default: throw e
+            }
+        }
+        return Views.redirect("/account?done=\(done)")
     }
 
     /// The sign-in form carries a CSRF token of its own (double-submit cookie): there is no session yet to tie it to.
@@ -113,8 +142,10 @@ struct AuthPages {
         let s = try PageContext.requireSession(request, context)
         let l = PageContext.localizer(request: request, session: s)
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("account_title"), request: request)
+        let contacts = s.actor.role.isStaff
+            ? ContactMethodsView(try await desk.contactMethods(of: s.actor.userId, by: s.actor), action: "/account/contact-methods", l) : nil
         return views.page("account", AccountPage(frame: frame, t: frame.t, error: error, languages: Language.all(current: s.locale),
-                                                 timeZone: s.timeZone, zones: Self.zones), status: error == nil ? .ok : status)
+                                                 timeZone: s.timeZone, zones: Self.zones, contacts: contacts), status: error == nil ? .ok : status)
     }
 
     static let zones = ["Europe/Paris", "Europe/London", "Europe/Brussels", "Europe/Zurich", "Europe/Luxembourg", "America/New_York",

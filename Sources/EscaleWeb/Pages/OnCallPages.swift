@@ -31,6 +31,8 @@ struct OnCallPages {
         let empty: Bool
         let hasSchedules: Bool
         let hasPolicies: Bool
+        /// Administrators get a link to the pages that edit schedules and policies.
+        let canManage: Bool
     }
 
     struct AckPage {
@@ -69,14 +71,26 @@ struct OnCallPages {
                                     until: who?.until.map { l.dateTime($0) }, feed: sc.icsURL)
             },
             policies: policies.map { p in
-                PolicyView(name: p.name, steps: p.steps.enumerated().map { i, step in
-                    let targets = step.targets.map { t in
-                        t.scheduleId.flatMap { scheduleNames[$0] } ?? t.userId.flatMap { names.user($0) } ?? "?"
-                    }.joined(separator: ", ")
-                    return l.t("oncall_step_line", String(i + 1), targets, String(step.delayMinutes))
-                }, repeats: l.t("oncall_repeat", String(p.repeat)))
+                PolicyView(name: p.name, steps: Self.stepLines(p, schedules: scheduleNames, names: names, l), repeats: l.t("oncall_repeat", String(p.repeat)))
             },
-            empty: schedules.isEmpty && policies.isEmpty, hasSchedules: !schedules.isEmpty, hasPolicies: !policies.isEmpty))
+            empty: schedules.isEmpty && policies.isEmpty, hasSchedules: !schedules.isEmpty, hasPolicies: !policies.isEmpty,
+            canManage: s.actor.role == .admin))
+    }
+
+    /// A policy's steps in words: "Step 1: Nights, Alice, then wait 15 min".
+    static func stepLines(_ p: OnCallPolicyDTO, schedules: [UUID: String], names: Desk.Names, _ l: Localizer) -> [String] {
+        p.steps.enumerated().map { i, step in
+            let targets = step.targets.map { t in
+                t.scheduleId.flatMap { schedules[$0] } ?? t.userId.flatMap { names.user($0) } ?? "?"
+            }.joined(separator: ", ")
+            return l.t("oncall_step_line", String(i + 1), targets, String(step.delayMinutes))
+        }
+    }
+
+    static func stepLines(_ p: OnCallPolicyDTO, desk: Desk, actor: Actor, _ l: Localizer) async throws -> [String] {
+        let schedules = Dictionary(uniqueKeysWithValues: try await desk.listSchedules(by: actor).map { ($0.id, $0.name) })
+        let names = try await desk.names(users: p.steps.flatMap { $0.targets.compactMap(\.userId) }, organizations: [], groups: [])
+        return stepLines(p, schedules: schedules, names: names, l)
     }
 
     /// GET shows what would be acknowledged; only the POST (the button) acknowledges, so that link previews and

@@ -274,11 +274,13 @@ extension Localizer {
     func tierOptions(selected: Tier?) -> [Option] {
         Tier.allCases.map { Option(value: String($0.rawValue), label: $0.label, selected: $0 == selected) }
     }
-    func categoryOptions(_ categories: [CategoryDTO], selected: String?) -> [Option] {
-        // A retired category is offered no more, unless it is the one already chosen.
-        categories.filter { $0.isActive || $0.key == selected }
-            .map { Option(value: $0.key, label: lang == "fr" ? $0.nameFr : $0.nameEn, selected: $0.key == selected) }
-            .sorted { $0.label.localizedCompare($1.label) == .orderedAscending }
+    /// Categories to choose from. A deactivated one is refused for new tickets: it is offered only where it is already
+    /// the choice, or in filters (`all`, for the tickets filed under it), and says so.
+    func categoryOptions(_ categories: [CategoryDTO], selected: String?, all: Bool = false) -> [Option] {
+        categories.filter { $0.isActive || all || $0.key == selected }.map { c in
+            let name = lang == "fr" ? c.nameFr : c.nameEn
+            return Option(value: c.key, label: c.isActive ? name : t("deactivated_f", name), selected: c.key == selected)
+        }.sorted { $0.label.localizedCompare($1.label) == .orderedAscending }
     }
 }
 

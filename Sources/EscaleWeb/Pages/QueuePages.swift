@@ -94,7 +94,7 @@ struct QueuePages {
             rows: tickets.map { TicketRow($0, names: names, l: l, sla: sla[$0.id]) }, hasRows: !tickets.isEmpty,
             statuses: l.statusOptions(selected: status), priorities: l.priorityOptions(selected: priority),
             organizations: orgs.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == organization) },
-            categories: l.categoryOptions(categories, selected: category), tiers: l.tierOptions(selected: tier),
+            categories: l.categoryOptions(categories, selected: category, all: true), tiers: l.tierOptions(selected: tier),
             assignees: agents.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == assignee) },
             sorts: TicketSort.allCases.map { Option(value: $0.rawValue, label: l.t("sort_\($0.rawValue)"), selected: $0 == filter.sort) },
             previous: page > 1 ? Self.link(request, page: page - 1) : nil,
