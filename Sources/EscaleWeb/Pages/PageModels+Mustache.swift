@@ -76,6 +76,40 @@ extension QueuePages.RequestsPage: MustacheParent {
     }
 }
 
+extension SLAReportPages.ReportPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "frame": frame
+        case "t": t
+        case "organizations": organizations
+        case "hasOrganizations": hasOrganizations
+        case "from": from
+        case "to": to
+        case "error": error
+        case "summary": summary
+        case "lines": lines
+        case "hasLines": hasLines
+        case "csv": csv
+        default: nil
+        }
+    }
+}
+
+extension SLAReportPages.Line: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "priority": priority
+        case "priorityValue": priorityValue
+        case "metric": metric
+        case "met": met
+        case "breached": breached
+        case "running": running
+        case "compliance": compliance
+        default: nil
+        }
+    }
+}
+
 extension TicketHeader: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
