@@ -12,6 +12,176 @@ import Testing
 struct SupervisorPagesTests {
     static let supervisorEmail = "chief@desk.example"
 
+    /// Counts of the supervision page: each link to the open queue with the count it shows.
+    static func counts(_ page: Browser.Page) -> [String: Int] {
+        let regex = try! NSRegularExpression(pattern: #"href="(/queues/open\?[^"]+)" data-count>(\d+)<"#)
+        var out: [String: Int] = [:]
+        for m in regex.matches(in: page.html, range: NSRange(page.html.startIndex..., in: page.html)) {
+            let href = String(page.html[Range(m.range(at: 1), in: page.html)!]).replacingOccurrences(of: "&amp;", with: "&")
+            out[href] = Int(page.html[Range(m.range(at: 2), in: page.html)!])
+        }
+        return out
+    }
+
+    /// The HTML of one SLA list (`breached` or `at_risk`).
+    static func list(_ page: Browser.Page, _ name: String) -> String {
+        let start = page.html.components(separatedBy: "data-sla-list=\"\(name)\"").dropFirst().first ?? ""
+        return start.components(separatedBy: "</section>")[0]
+    }
+
+    static func seq(_ t: TicketDTO) -> Int { Int(t.number.dropFirst(4))! }
+
+    static func assign(_ w: World, _ t: TicketDTO, to agent: UUID) async throws {
+        var p = TicketPatch(); p.assigneeId = .some(agent)
+        let r = try await w.api.send(.patch, "/api/v1/tickets/\(t.id)", token: w.admin, headers: [.ifMatch: "\"v\(t.version)\""], json: p)
+        try #require(r.status == .ok, "\(r.text)")
+    }
+
+    @Test("the supervision page counts open tickets per tier, group and agent with links to those lists, and lists breached and at-risk tickets with their clock")
+    func supervisionPage() async throws {
+        let clock = MutableClock()
+        try await TestApp.run(clock: clock.clock) { api in
+            // Given: Acme's contract carries the standard SLA (P3: first response within 60 business minutes, warning at 45);
+            // Globex has none. Tuesday 1 December, 09:00 Paris (08:00Z).
+            let w = try await World.make(api)
+            _ = try await EscalationAndOnCallTests.acmeTerms(w)
+            let late1 = try await w.aliceTicket("Imprimante hors service")
+            let late2 = try await w.aliceTicket("VPN refusé")
+            let answered = try await w.aliceTicket("Question sur Outlook")
+            let globex: TicketDTO = try await api.create("/api/v1/tickets", token: w.eveToken,
+                                                         TicketInput(subject: "Écran Globex", description: "Cassé", impact: .medium, urgency: .medium))
+            try await Self.assign(w, late1, to: w.agent1.id)
+            _ = try await api.post("/api/v1/tickets/\(late2.id)/escalate", token: w.admin, EscalateInput(tier: .n2, reason: "Réseau : pour le N2"))
+            _ = try await api.post("/api/v1/tickets/\(answered.id)/comments", token: w.agent1Token, CommentInput(body: "Nous regardons.", isPublic: true))
+            clock.advance(minutes: 20)
+            let soon = try await w.aliceTicket("Accès au partage")
+            // 09:10Z: the first two are 10 minutes past their first-response due time; the last one is past its warning
+            // (09:05Z), due at 09:20Z; the answered one and Globex's are neither.
+            clock.advance(minutes: 50)
+
+            // When a supervisor opens the page.
+            let chief = Browser(api)
+            try await chief.signIn(Self.supervisorEmail, World.password)
+            let page = try await chief.get("/supervisor")
+
+            // Then: the counts, each linking to the queue that lists exactly those tickets.
+            #expect(page.status == .ok, "\(page.html.prefix(300))")
+            #expect(page.contains("id=\"nav-supervisor\"") && page.contains("aria-current=\"page\">Supervision"))
+            let counts = Self.counts(page)
+            #expect(counts["/queues/open?tier=1"] == 4 && counts["/queues/open?tier=2"] == 1 && counts["/queues/open?tier=3"] == 0, "\(counts)")
+            #expect(counts["/queues/open?group=\(w.n1.id.uuidString)"] == 4 && counts["/queues/open?group=\(w.n2.id.uuidString)"] == 1)
+            #expect(counts["/queues/open?group=\(w.n3.id.uuidString)"] == 0)
+            #expect(counts["/queues/open?assignee=\(w.agent1.id.uuidString)"] == 1 && counts["/queues/open?assignee=none"] == 4)
+            #expect(counts["/queues/open?assignee=\(w.agent2.id.uuidString)"] == 0)
+            #expect(page.contains("data-total>5<"))
+            let n2 = try await chief.get("/queues/open?group=\(w.n2.id.uuidString)")
+            #expect(n2.contains(late2.subject) && !n2.contains(late1.subject) && !n2.contains(soon.subject))
+            let unassigned = try await chief.get("/queues/open?assignee=none")
+            #expect(unassigned.status == .ok && !unassigned.contains(late1.subject))
+            #expect([late2, answered, soon].allSatisfy { unassigned.contains($0.subject) } && unassigned.contains(globex.subject))
+            #expect(unassigned.contains("<option value=\"none\" selected>"), "the filter shows what is applied")
+            let mine = try await chief.get("/queues/open?assignee=\(w.agent1.id.uuidString)")
+            #expect(mine.contains(late1.subject) && !mine.contains(late2.subject))
+
+            // The breached list: both late tickets, with the clock and how late; the at-risk list: the one past its warning.
+            let breached = Self.list(page, "breached"), atRisk = Self.list(page, "at_risk")
+            #expect(breached.contains("href=\"/tickets/\(Self.seq(late1))\"") && breached.contains("href=\"/tickets/\(Self.seq(late2))\""), "\(breached)")
+            #expect(!breached.contains(soon.number) && !breached.contains(answered.number) && !breached.contains(globex.number))
+            #expect(breached.contains("Première réponse") && breached.contains("en retard de 10 min") && breached.contains("Acme Industrie"))
+            #expect(breached.contains("Agent1"), "the assignee is shown")
+            #expect(atRisk.contains(soon.subject) && atRisk.contains("échéance dans 10 min") && atRisk.contains("datetime=\"2026-12-01T09:20:00Z\""), "\(atRisk)")
+            #expect(!atRisk.contains(late1.number) && !atRisk.contains(answered.number) && !atRisk.contains(globex.number))
+            #expect(!page.contains("⟦"))
+
+            // A reply ends the breach of the running clock only as "done late": the ticket stays breached.
+            _ = try await api.post("/api/v1/tickets/\(late2.id)/comments", token: w.admin, CommentInput(body: "Enfin.", isPublic: true))
+            #expect(Self.list(try await chief.get("/supervisor"), "breached").contains(late2.number))
+            // Resolved: it leaves the lists and the counts.
+            var resolve = TicketPatch(); resolve.status = .resolved
+            let current = try await api.get("/api/v1/tickets/\(late1.id)", token: w.admin).json(TicketDTO.self)
+            #expect(try await api.send(.patch, "/api/v1/tickets/\(late1.id)", token: w.admin, headers: [.ifMatch: "\"v\(current.version)\""], json: resolve).status == .ok)
+            let after = try await chief.get("/supervisor")
+            #expect(!Self.list(after, "breached").contains(late1.number))
+            #expect(Self.counts(after)["/queues/open?assignee=\(w.agent1.id.uuidString)"] == 0 && after.contains("data-total>4<"))
+
+            // The same page in English, with no missing string.
+            let english = Browser(api, language: "en")
+            try await english.signIn(TestApp.adminEmail, TestApp.adminPassword)
+            let en = try await english.get("/supervisor")
+            #expect(en.status == .ok && en.contains("Service levels breached") && en.contains("Unassigned") && !en.contains("⟦"))
+            #expect(Self.list(en, "at_risk").contains("due in 10 min"))
+        }
+    }
+
+    @Test("agents are refused the supervision page and do not see it in their navigation")
+    func agentsRefused() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let agent = Browser(api)
+            try await agent.signIn(w.agent1.email, World.password)
+            let queue = try await agent.get("/queues/mine")
+            #expect(!queue.contains("nav-supervisor") && queue.contains("id=\"nav-reports\""), "agents read the reports of the organizations they serve")
+            let refused = try await agent.get("/supervisor")
+            #expect(refused.status == .forbidden && refused.contains("Accès refusé"))
+            let manager = Browser(api)
+            try await manager.signIn(w.manager.email, World.password)
+            #expect(try await manager.get("/supervisor").status == .forbidden)
+            // Signed out: the sign-in form, which returns to the page.
+            #expect(try await Browser(api).get("/supervisor").location == "/login?next=%2Fsupervisor")
+        }
+    }
+
+    @Test("the supervision reads stay in the caller's scope: an agent of one organization would count only its tickets")
+    func scopedReads() async throws {
+        let clock = MutableClock()
+        try await TestApp.run(clock: clock.clock) { api in
+            let w = try await World.make(api)
+            _ = try await EscalationAndOnCallTests.acmeTerms(w)
+            _ = try await w.aliceTicket()
+            _ = try await api.create("/api/v1/tickets", token: w.eveToken, TicketInput(subject: "Globex", description: "x", impact: .low, urgency: .low), as: TicketDTO.self)
+            clock.advance(minutes: 90)
+            let db = api.desk.store.database
+            let globexOnly = try await TicketRepository.openCounts(scope: .organizations([w.globex.id]), on: db)
+            #expect(globexOnly.map(\.count).reduce(0, +) == 1)
+            #expect(try await TicketRepository.openCounts(scope: .all, on: db).map(\.count).reduce(0, +) == 2)
+            #expect(try await TicketRepository.openCounts(scope: .nothing, on: db).isEmpty)
+            #expect(try await TicketRepository.openTickets(sla: .breached, at: clock.now, scope: .all, limit: 10, on: db).count == 1)
+            #expect(try await TicketRepository.openTickets(sla: .breached, at: clock.now, scope: .organizations([w.globex.id]), limit: 10, on: db).isEmpty)
+        }
+    }
+
+    @Test("the supervision page runs a fixed number of queries, whatever the number of tickets listed")
+    func noNPlusOne() async throws {
+        let clock = MutableClock()
+        try await TestApp.run(clock: clock.clock) { api in
+            let w = try await World.make(api)
+            _ = try await EscalationAndOnCallTests.acmeTerms(w)
+            for i in 0..<2 { _ = try await w.aliceTicket("Premier lot \(i)") }
+            clock.advance(minutes: 50)
+            let chief = Browser(api)
+            try await chief.signIn(Self.supervisorEmail, World.password)
+            // Each measure is of a page loaded twice in a row, so that caches refilled are not counted (see WebPagesTests).
+            _ = try await chief.get("/supervisor")
+            let few = try await chief.get("/supervisor")
+            #expect(Self.list(few, "at_risk").components(separatedBy: "data-row").count - 1 == 2)
+            let fewQueries = try #require(few.queryCount)
+
+            for i in 0..<12 {
+                let t = try await w.aliceTicket("Second lot \(i)")
+                if i % 2 == 0 { try await Self.assign(w, t, to: w.agent1.id) }
+            }
+            _ = try await api.create("/api/v1/tickets", token: w.eveToken, TicketInput(subject: "Globex", description: "x", impact: .low, urgency: .low), as: TicketDTO.self)
+            // 09:40Z: the first lot is past due, the second past its warning (created 08:50Z, warning 09:35Z, due 09:50Z).
+            clock.advance(minutes: 50)
+            _ = try await chief.get("/supervisor")
+            let many = try await chief.get("/supervisor")
+            #expect(Self.list(many, "breached").components(separatedBy: "data-row").count - 1 == 2)
+            #expect(Self.list(many, "at_risk").components(separatedBy: "data-row").count - 1 == 12)
+            let manyQueries = try #require(many.queryCount)
+            #expect(fewQueries == manyQueries, "supervision: \(fewQueries) queries with 2 tickets, \(manyQueries) with 15")
+        }
+    }
+
     @Test("the SLA report page shows the report of an organization and period, and downloads it as escaped CSV")
     func slaReport() async throws {
         let clock = MutableClock()

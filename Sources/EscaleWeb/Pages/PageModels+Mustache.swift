@@ -50,6 +50,7 @@ extension QueuePages.QueuePage: MustacheParent {
         case "organizations": organizations
         case "categories": categories
         case "tiers": tiers
+        case "groups": groups
         case "assignees": assignees
         case "sorts": sorts
         case "previous": previous
@@ -105,6 +106,75 @@ extension SLAReportPages.Line: MustacheParent {
         case "breached": breached
         case "running": running
         case "compliance": compliance
+        default: nil
+        }
+    }
+}
+
+extension SupervisorPage.Model: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "frame": frame
+        case "t": t
+        case "total": total
+        case "tiers": tiers
+        case "groups": groups
+        case "agents": agents
+        case "breached": breached
+        case "atRisk": atRisk
+        default: nil
+        }
+    }
+}
+
+extension SupervisorPage.CountRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "label": label
+        case "detail": detail
+        case "count": count
+        case "href": href
+        default: nil
+        }
+    }
+}
+
+extension SupervisorPage.WatchList: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "rows": rows
+        case "more": more
+        default: nil
+        }
+    }
+}
+
+extension SupervisorPage.WatchRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "seq": seq
+        case "number": number
+        case "subject": subject
+        case "priority": priority
+        case "priorityValue": priorityValue
+        case "organization": organization
+        case "assignee": assignee
+        case "paused": paused
+        case "clocks": clocks
+        default: nil
+        }
+    }
+}
+
+extension SupervisorPage.ClockLine: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "label": label
+        case "status": status
+        case "statusKey": statusKey
+        case "due": due
+        case "dueISO": dueISO
+        case "delay": delay
         default: nil
         }
     }

@@ -11,6 +11,8 @@ struct QueuePages {
     let views: Views
     static let pageSize = 50
     static let maxPage = 200
+    /// The filter value that asks for tickets with no group, or no assignee.
+    static let none = "none"
 
     struct QueuePage {
         let frame: Frame
@@ -19,7 +21,7 @@ struct QueuePages {
         let path: String
         let rows: [TicketRow]
         let hasRows: Bool
-        let statuses, priorities, organizations, categories, tiers, assignees, sorts: [Option]
+        let statuses, priorities, organizations, categories, tiers, groups, assignees, sorts: [Option]
         let previous: String?
         let next: String?
         let hasPager: Bool
@@ -72,8 +74,11 @@ struct QueuePages {
         filter.category = category
         let tier = q["tier"].flatMap { Int(String($0)) }.flatMap(Tier.init(rawValue:))
         if let tier { filter.tier = tier }
-        let assignee = q["assignee"].flatMap { UUID(uuidString: String($0)) }
-        if let assignee { filter.assigneeId = assignee; filter.unassigned = false }
+        // A group or an assignee, or "none" (the supervision page links to both).
+        let group = q["group"].map(String.init), groupId = group.flatMap(UUID.init(uuidString:))
+        if group == Self.none { filter.ungrouped = true } else if let groupId { filter.groupId = groupId }
+        let assignee = q["assignee"].map(String.init), assigneeId = assignee.flatMap(UUID.init(uuidString:))
+        if assignee == Self.none { filter.unassigned = true } else if let assigneeId { filter.assigneeId = assigneeId; filter.unassigned = false }
         if let sort = q["sort"].flatMap({ TicketSort(rawValue: String($0)) }) { filter.sort = sort }
         let page = min(max(q["page"].flatMap { Int(String($0)) } ?? 1, 1), Self.maxPage)
         filter.offset = (page - 1) * Self.pageSize
@@ -86,6 +91,7 @@ struct QueuePages {
         let orgs = try await desk.listOrganizations(by: s.actor)
         let categories = try await desk.listCategories()
         let agents = try await desk.assignableAgents(group: nil)
+        let groups = try await desk.listGroups(by: s.actor)
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("queue_\(queue.rawValue)"), request: request,
                                                 current: queue, live: "/live")
         let path = "/queues/\(queue.rawValue)"
@@ -95,7 +101,10 @@ struct QueuePages {
             statuses: l.statusOptions(selected: status), priorities: l.priorityOptions(selected: priority),
             organizations: orgs.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == organization) },
             categories: l.categoryOptions(categories, selected: category), tiers: l.tierOptions(selected: tier),
-            assignees: agents.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == assignee) },
+            groups: [Option(value: Self.none, label: l.t("filter_no_group"), selected: group == Self.none)]
+                + groups.map { Option(value: $0.id.uuidString, label: "\($0.name) (\($0.tier.label))", selected: $0.id == groupId) },
+            assignees: [Option(value: Self.none, label: l.t("filter_nobody"), selected: assignee == Self.none)]
+                + agents.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == assigneeId) },
             sorts: TicketSort.allCases.map { Option(value: $0.rawValue, label: l.t("sort_\($0.rawValue)"), selected: $0 == filter.sort) },
             previous: page > 1 ? Self.link(request, page: page - 1) : nil,
             next: found.count > Self.pageSize && page < Self.maxPage ? Self.link(request, page: page + 1) : nil,

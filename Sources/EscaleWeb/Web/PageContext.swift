@@ -96,6 +96,9 @@ enum PageContext {
         if session.actor.role.isStaff {
             items.append(.init(label: l.t("nav_oncall"), href: "/oncall", count: nil, current: path.hasPrefix("/oncall"), id: "nav-oncall"))
         }
+        if AccessPolicy.allows(session.actor, .supervise) {
+            items.append(.init(label: l.t("nav_supervisor"), href: "/supervisor", count: nil, current: path == "/supervisor", id: "nav-supervisor"))
+        }
         if AccessPolicy.allows(session.actor, .readReports) {
             items.append(.init(label: l.t("nav_reports"), href: "/reports/sla", count: nil, current: path.hasPrefix("/reports"), id: "nav-reports"))
         }

@@ -9,7 +9,7 @@ enum SafeRedirect {
         "/", "/account", "/admin", "/admin/categories", "/admin/contracts/:id", "/admin/groups", "/admin/matrix",
         "/admin/organizations", "/admin/organizations/:id", "/admin/users", "/admin/users/:id", "/admin/throttles",
         "/attachments/:id", "/oncall", "/oncall/ack/:incident/:user/:sig", "/queues/:queue", "/reports/sla", "/reports/sla.csv",
-        "/requests", "/requests/new", "/search", "/tickets/:seq",
+        "/requests", "/requests/new", "/search", "/supervisor", "/tickets/:seq",
     ].map { $0.split(separator: "/").map(String.init) }
 
     /// The normalised local target, or "/" when `raw` is not one.
