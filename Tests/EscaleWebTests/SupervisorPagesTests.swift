@@ -279,4 +279,81 @@ struct SupervisorPagesTests {
             #expect(try await alice.get("/reports/sla.csv?organization=\(w.acme.id.uuidString)").status == .forbidden)
         }
     }
+
+    @Test("a client manager filters their organization's requests by status, priority and requester, with each request's SLA state, across pages")
+    func clientManagerList() async throws {
+        let clock = MutableClock()
+        try await TestApp.run(clock: clock.clock) { api in
+            // Given: Acme requests from Alice and Bob (one urgent), one Alice is asked about (paused), and Globex's.
+            let w = try await World.make(api)
+            _ = try await EscalationAndOnCallTests.acmeTerms(w)
+            let waiting = try await w.aliceTicket("Attente de réponse")
+            let calm = try await w.aliceTicket("Souris")
+            let urgent: TicketDTO = try await api.create("/api/v1/tickets", token: w.bobToken,
+                                                         TicketInput(subject: "Serveur arrêté", description: "Plus rien", impact: .high, urgency: .high))
+            let globex: TicketDTO = try await api.create("/api/v1/tickets", token: w.eveToken,
+                                                         TicketInput(subject: "Écran Globex", description: "Cassé", impact: .high, urgency: .high))
+            var pending = TicketPatch(); pending.status = .pending
+            #expect(try await api.send(.patch, "/api/v1/tickets/\(waiting.id)", token: w.admin, headers: [.ifMatch: "\"v\(waiting.version)\""], json: pending).status == .ok)
+            #expect(urgent.priority == .critical && calm.priority == .medium)
+            // 12 minutes later the urgent one is past its first-response warning (P1: 15 minutes, warning at 75 %), not yet due.
+            clock.advance(minutes: 12)
+
+            let manager = Browser(api)
+            try await manager.signIn(w.manager.email, World.password)
+            let all = try await manager.get("/requests")
+            #expect(all.status == .ok && all.contains("<select id=\"f-requester\" name=\"requester\">"))
+            #expect([waiting, calm, urgent].allSatisfy { all.contains($0.subject) } && !all.contains(globex.subject))
+            #expect(all.contains("data-sla-state=\"paused\"") && all.contains("En pause"))
+            #expect(all.contains("data-sla-state=\"warning\"") && all.contains("Menacé"))
+            #expect(!all.contains("⟦"))
+
+            // When they filter: each filter narrows, together, and is kept in the form.
+            let bob = try await manager.get("/requests?requester=\(w.bob.id.uuidString)")
+            #expect(bob.contains(urgent.subject) && !bob.contains(calm.subject) && bob.contains("<option value=\"\(w.bob.id.uuidString)\" selected>"))
+            let paused = try await manager.get("/requests?status=pending")
+            #expect(paused.contains(waiting.subject) && !paused.contains(calm.subject) && !paused.contains(urgent.subject))
+            let p = urgent.priority.rawValue
+            let byPriority = try await manager.get("/requests?priority=\(p)&requester=\(w.alice.id.uuidString)")
+            #expect(!byPriority.contains(urgent.subject) && !byPriority.contains(calm.subject) && byPriority.contains("Aucune demande de votre organisation ne correspond."))
+            // Another organization's requester filters nothing in: never Globex's tickets.
+            let foreign = try await manager.get("/requests?requester=\(w.eve.id.uuidString)")
+            #expect(foreign.status == .ok && !foreign.contains(globex.subject) && !foreign.contains(urgent.subject))
+            #expect(!foreign.contains("value=\"\(w.eve.id.uuidString)\""), "the requester choice lists the organization's users only")
+            #expect(foreign.contains("value=\"\(w.bob.id.uuidString)\""))
+
+            // Later the urgent one is breached; a resolved one says "met".
+            clock.advance(minutes: 10)
+            var resolve = TicketPatch(); resolve.status = .resolved
+            #expect(try await api.send(.patch, "/api/v1/tickets/\(calm.id)", token: w.admin, headers: [.ifMatch: "\"v\(calm.version)\""], json: resolve).status == .ok)
+            let later = try await manager.get("/requests")
+            #expect(later.contains("data-sla-state=\"breached\"") && later.contains("data-sla-state=\"met\""))
+
+            // Paging keeps the filters.
+            for i in 0..<QueuePages.pageSize { _ = try await api.create("/api/v1/tickets", token: w.bobToken, TicketInput(subject: "Lot \(i)", description: "x", impact: .low, urgency: .low), as: TicketDTO.self) }
+            let first = try await manager.get("/requests?requester=\(w.bob.id.uuidString)")
+            #expect(first.html.components(separatedBy: "data-row").count - 1 == QueuePages.pageSize)
+            let nextLink = try #require(first.html.components(separatedBy: "href=\"").first { $0.contains("rel=\"next\"") && $0.hasPrefix("/requests?") })
+            let next = String(nextLink.prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+            #expect(next.contains("page=2") && next.contains("requester="))
+            let second = try await manager.get(next)
+            #expect(second.html.components(separatedBy: "data-row").count - 1 == 1)
+            #expect(!second.contains(calm.subject) && !second.contains(waiting.subject), "still only Bob's")
+
+            // A requester keeps their own list: no filters, the filter parameters change nothing.
+            let alice = Browser(api)
+            try await alice.signIn(w.alice.email, World.password)
+            let own = try await alice.get("/requests?requester=\(w.bob.id.uuidString)&status=pending")
+            #expect(own.contains(calm.subject) && own.contains(waiting.subject) && !own.contains(urgent.subject))
+            #expect(!own.contains("f-requester") && !own.contains("data-sla-state"))
+
+            // Both languages render the filtered list with no missing string.
+            let english = Browser(api, language: "en")
+            try await english.signIn(w.manager.email, World.password)
+            _ = try await english.get("/account")
+            _ = try await english.post("/account/preferences", [("locale", "en"), ("time_zone", "Europe/Paris")])
+            let en = try await english.get("/requests?status=resolved")
+            #expect(en.contains("Met") && en.contains(calm.subject) && !en.contains("⟦"))
+        }
+    }
 }

@@ -67,11 +67,24 @@ extension QueuePages.RequestsPage: MustacheParent {
         case "frame": frame
         case "t": t
         case "heading": heading
+        case "filters": filters
         case "rows": rows
         case "hasRows": hasRows
+        case "empty": empty
         case "previous": previous
         case "next": next
         case "hasPager": hasPager
+        default: nil
+        }
+    }
+}
+
+extension QueuePages.RequestsPage.Filters: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "statuses": statuses
+        case "priorities": priorities
+        case "requesters": requesters
         default: nil
         }
     }

@@ -28,11 +28,17 @@ struct QueuePages {
     }
 
     struct RequestsPage {
+        /// A client manager's filters over their organization's requests.
+        struct Filters {
+            let statuses, priorities, requesters: [Option]
+        }
         let frame: Frame
         let t: [String: String]
         let heading: String
+        let filters: Filters?
         let rows: [TicketRow]
         let hasRows: Bool
+        let empty: String
         let previous: String?
         let next: String?
         let hasPager: Bool
@@ -115,21 +121,41 @@ struct QueuePages {
         let s = try PageContext.requireSession(request, context)
         if s.actor.role.isStaff { return Views.redirect("/queues/mine") }
         let l = PageContext.localizer(request: request, session: s)
-        let page = min(max(request.uri.queryParameters["page"].flatMap { Int(String($0)) } ?? 1, 1), Self.maxPage)
-        // What a requester or client manager sees (their own requests, or their organization's) is their scope.
+        let q = request.uri.queryParameters
+        let page = min(max(q["page"].flatMap { Int(String($0)) } ?? 1, 1), Self.maxPage)
+        // What a requester or client manager sees (their own requests, or their organization's) is their scope; the
+        // client manager's filters only narrow it.
         var filter = TicketFilter()
         filter.sort = .updated
         filter.offset = (page - 1) * Self.pageSize
         filter.limit = Self.pageSize + 1
+        let manager = s.actor.role == .clientManager
+        let status = manager ? q["status"].flatMap { TicketStatus(rawValue: String($0)) } : nil
+        let priority = manager ? q["priority"].flatMap { Int(String($0)) }.flatMap(Priority.init(rawValue:)) : nil
+        let requester = manager ? q["requester"].flatMap { UUID(uuidString: String($0)) } : nil
+        if let status { filter.statuses = [status] }
+        filter.priority = priority
+        filter.requesterId = requester
         let found = try await desk.listTickets(filter, by: s.actor)
         let tickets = Array(found.prefix(Self.pageSize))
         let names = try await TicketRow.names(for: tickets, desk: desk)
-        let heading = l.t(s.actor.role == .clientManager || s.actor.seesOrganizationTickets ? "requests_organization" : "nav_my_requests")
+        var filters: RequestsPage.Filters?
+        var sla: [UUID: SLADTO] = [:]
+        if manager {
+            let people = try await desk.listUsers(by: s.actor, organizationId: s.actor.organizationId)
+                .sorted { $0.name.localizedCompare($1.name) == .orderedAscending }
+            filters = .init(statuses: l.statusOptions(selected: status), priorities: l.priorityOptions(selected: priority),
+                            requesters: people.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == requester) })
+            sla = try await desk.sla(of: tickets)
+        }
+        let heading = l.t(manager || s.actor.seesOrganizationTickets ? "requests_organization" : "nav_my_requests")
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: heading, request: request, live: "/live")
-        let showRequester = s.actor.role == .clientManager || s.actor.seesOrganizationTickets
+        let showRequester = manager || s.actor.seesOrganizationTickets
         return views.page("requests", RequestsPage(
-            frame: frame, t: frame.t, heading: heading, rows: tickets.map { TicketRow($0, names: names, l: l, showRequester: showRequester) },
-            hasRows: !tickets.isEmpty, previous: page > 1 ? Self.link(request, page: page - 1) : nil,
+            frame: frame, t: frame.t, heading: heading, filters: filters,
+            rows: tickets.map { TicketRow($0, names: names, l: l, showRequester: showRequester, sla: sla[$0.id]) },
+            hasRows: !tickets.isEmpty, empty: l.t(manager ? "requests_none_match" : "requests_empty"),
+            previous: page > 1 ? Self.link(request, page: page - 1) : nil,
             next: found.count > Self.pageSize ? Self.link(request, page: page + 1) : nil, hasPager: page > 1 || found.count > Self.pageSize))
     }
 
