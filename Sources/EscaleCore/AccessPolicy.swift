@@ -35,6 +35,7 @@ public enum Permission: Sendable {
     case readDirectory            // list organizations, groups, users beyond oneself
     case workTickets              // assign, change fields, internal notes, work logs
     case readReports              // service-level reports of the organizations one may know of
+    case supervise                // the desk's load and SLA breaches across groups and agents (the supervision page)
 }
 
 /// Access rules. Pure: the actor is resolved by the desk, the scope is applied by the store.
@@ -102,6 +103,7 @@ public enum AccessPolicy {
         case .manageDirectory, .manageUsers: actor.role == .admin
         case .readDirectory, .workTickets: actor.role.isStaff
         case .readReports: actor.role.isStaff || actor.role == .clientManager
+        case .supervise: actor.role == .supervisor || actor.role == .admin
         }
     }
 

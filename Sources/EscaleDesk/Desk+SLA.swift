@@ -172,4 +172,10 @@ extension Desk {
         return SLAReportDTO(organizationId: organizationId, from: from, to: to, tickets: tickets.count,
                             items: SLAReport.lines(tickets, at: now).map(SLAReportDTO.Line.init))
     }
+
+    /// Organizations whose SLA report the actor may read: those they may know of, if their role reads reports.
+    public func slaReportOrganizations(by actor: Actor) async throws -> [OrganizationDTO] {
+        try AccessPolicy.require(actor, .readReports)
+        return try await listOrganizations(by: actor)
+    }
 }

@@ -19,6 +19,8 @@ public struct TicketFilter: Sendable {
     public var groupIds: [UUID]?
     /// Only tickets nobody is assigned to.
     public var unassigned = false
+    /// Only tickets no group holds.
+    public var ungrouped = false
     /// Returns tickets with `seq` below this (keyset pagination, newest first).
     public var beforeSeq: Int?
     public var sort: TicketSort = .newest
@@ -180,6 +182,7 @@ public enum TicketRepository {
             q = g.isEmpty ? q.where(SQLRaw("1 = 0")) : q.where(SQLColumn("group_id"), .in, SQLBind.group(g))
         }
         if filter.unassigned { q = q.where(SQLColumn("assignee_id"), .is, SQLLiteral.null) }
+        if filter.ungrouped { q = q.where(SQLColumn("group_id"), .is, SQLLiteral.null) }
         if let b = filter.beforeSeq { q = q.where("seq", .lessThan, SQLBind(b)) }
         return q
     }

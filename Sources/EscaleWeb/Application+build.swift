@@ -111,6 +111,8 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     SearchPage(desk: desk, views: views).register(on: pages)
     AdminPages(desk: desk, views: views).register(on: pages)
     OnCallPages(desk: desk, views: views).register(on: pages)
+    SupervisorPage(desk: desk, views: views).register(on: pages)
+    SLAReportPages(desk: desk, views: views).register(on: pages)
     LiveController(desk: desk).register(on: pages)
     return router
 }

@@ -145,6 +145,14 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.allows(actor, .workTickets) == staff)
     }
 
+    @Test("Supervising the desk (load and SLA breaches of every group and agent) is for supervisors and admins, not agents",
+          arguments: Role.allCases)
+    func supervise(role: Role) {
+        let actor = Actor(userId: UUID(), role: role, servedOrganizations: .all)
+        #expect(AccessPolicy.allows(actor, .supervise) == (role == .supervisor || role == .admin))
+        #expect(AccessPolicy.allows(actor, .readReports) == (role != .requester), "whoever supervises also reads reports")
+    }
+
     @Test("require throws forbidden exactly when a permission is missing")
     func requirePermission() throws {
         try AccessPolicy.require(Fixture.admin, .manageUsers)

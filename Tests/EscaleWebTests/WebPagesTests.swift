@@ -325,6 +325,7 @@ struct WebPagesTests {
                              "/admin/contracts/\(contractId)", "/admin/users", "/admin/users/\(w.alice.id)", "/admin/groups", "/admin/categories",
                              "/admin/matrix", "/tickets/424242"]
                 paths.append("/queues/open?sort=priority&status=new&priority=3&tier=2")
+                paths += ["/queues/open?group=none&assignee=none", "/supervisor", "/reports/sla"]
                 for path in paths {
                     let p = try await admin.get(path)
                     #expect(p.status == .ok || path == "/tickets/424242", "\(path) \(p.status)")

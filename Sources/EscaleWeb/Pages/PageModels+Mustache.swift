@@ -50,6 +50,7 @@ extension QueuePages.QueuePage: MustacheParent {
         case "organizations": organizations
         case "categories": categories
         case "tiers": tiers
+        case "groups": groups
         case "assignees": assignees
         case "sorts": sorts
         case "previous": previous
@@ -66,11 +67,127 @@ extension QueuePages.RequestsPage: MustacheParent {
         case "frame": frame
         case "t": t
         case "heading": heading
+        case "filters": filters
         case "rows": rows
         case "hasRows": hasRows
+        case "empty": empty
         case "previous": previous
         case "next": next
         case "hasPager": hasPager
+        default: nil
+        }
+    }
+}
+
+extension QueuePages.RequestsPage.Filters: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "statuses": statuses
+        case "priorities": priorities
+        case "requesters": requesters
+        default: nil
+        }
+    }
+}
+
+extension SLAReportPages.ReportPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "frame": frame
+        case "t": t
+        case "organizations": organizations
+        case "hasOrganizations": hasOrganizations
+        case "from": from
+        case "to": to
+        case "error": error
+        case "summary": summary
+        case "lines": lines
+        case "hasLines": hasLines
+        case "csv": csv
+        default: nil
+        }
+    }
+}
+
+extension SLAReportPages.Line: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "priority": priority
+        case "priorityValue": priorityValue
+        case "metric": metric
+        case "met": met
+        case "breached": breached
+        case "running": running
+        case "compliance": compliance
+        default: nil
+        }
+    }
+}
+
+extension SupervisorPage.Model: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "frame": frame
+        case "t": t
+        case "total": total
+        case "tiers": tiers
+        case "groups": groups
+        case "agents": agents
+        case "breached": breached
+        case "atRisk": atRisk
+        default: nil
+        }
+    }
+}
+
+extension SupervisorPage.CountRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "label": label
+        case "detail": detail
+        case "count": count
+        case "href": href
+        default: nil
+        }
+    }
+}
+
+extension SupervisorPage.WatchList: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "rows": rows
+        case "more": more
+        default: nil
+        }
+    }
+}
+
+extension SupervisorPage.WatchRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "seq": seq
+        case "number": number
+        case "subject": subject
+        case "priority": priority
+        case "priorityValue": priorityValue
+        case "organization": organization
+        case "assignee": assignee
+        case "paused": paused
+        case "clocks": clocks
+        default: nil
+        }
+    }
+}
+
+extension SupervisorPage.ClockLine: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "label": label
+        case "status": status
+        case "statusKey": statusKey
+        case "due": due
+        case "dueISO": dueISO
+        case "delay": delay
         default: nil
         }
     }

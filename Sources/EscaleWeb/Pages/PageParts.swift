@@ -47,6 +47,9 @@ struct TicketRow {
     let slaStatusKey: String?
     let slaDue: String?
     let slaDueISO: String?
+    /// All the clocks in one word (`SLAView.state`).
+    let slaState: String?
+    let slaStateKey: String?
 
     init(_ t: Ticket, names: Desk.Names, l: Localizer, showRequester: Bool = false, sla: SLADTO? = nil) {
         seq = t.seq; number = t.number; subject = t.subject
@@ -64,6 +67,8 @@ struct TicketRow {
         slaStatusKey = shown?.statusKey
         slaDue = shown?.due.map(l.dateTime)
         slaDueISO = shown?.due.map(l.iso)
+        slaStateKey = sla.map(SLAView.state)
+        slaState = slaStateKey.map { l.t("sla_state_\($0)") }
     }
 
     static func names(for tickets: [Ticket], desk: Desk) async throws -> Desk.Names {
@@ -110,6 +115,17 @@ struct SLAView {
         clocks.append(clock(.resolution, sla.resolution, sla.resolutionDueAt))
         self.clocks = clocks
         paused = sla.paused
+    }
+
+    /// Where a ticket stands in one word, worst first: `breached` if any clock is, `warning` (at risk) if any is past
+    /// its warning threshold, `paused` while the resolution clock waits, `met` once resolved in time, else `pending`
+    /// (on time). The keys are `SLAStatus`'s where they mean the same, so the same styles apply.
+    static func state(_ sla: SLADTO) -> String {
+        let statuses = [sla.firstResponse, sla.resolution] + (sla.nextUpdate.map { [$0] } ?? [])
+        if statuses.contains(.breached) { return SLAStatus.breached.rawValue }
+        if statuses.contains(.warning) { return SLAStatus.warning.rawValue }
+        if sla.paused { return "paused" }
+        return sla.resolution == .met ? SLAStatus.met.rawValue : SLAStatus.pending.rawValue
     }
 }
 
@@ -308,6 +324,8 @@ extension TicketRow: MustacheParent {
         case "slaStatusKey": slaStatusKey
         case "slaDue": slaDue
         case "slaDueISO": slaDueISO
+        case "slaState": slaState
+        case "slaStateKey": slaStateKey
         default: nil
         }
     }

@@ -11,6 +11,8 @@ struct QueuePages {
     let views: Views
     static let pageSize = 50
     static let maxPage = 200
+    /// The filter value that asks for tickets with no group, or no assignee.
+    static let none = "none"
 
     struct QueuePage {
         let frame: Frame
@@ -19,18 +21,24 @@ struct QueuePages {
         let path: String
         let rows: [TicketRow]
         let hasRows: Bool
-        let statuses, priorities, organizations, categories, tiers, assignees, sorts: [Option]
+        let statuses, priorities, organizations, categories, tiers, groups, assignees, sorts: [Option]
         let previous: String?
         let next: String?
         let hasPager: Bool
     }
 
     struct RequestsPage {
+        /// A client manager's filters over their organization's requests.
+        struct Filters {
+            let statuses, priorities, requesters: [Option]
+        }
         let frame: Frame
         let t: [String: String]
         let heading: String
+        let filters: Filters?
         let rows: [TicketRow]
         let hasRows: Bool
+        let empty: String
         let previous: String?
         let next: String?
         let hasPager: Bool
@@ -72,8 +80,11 @@ struct QueuePages {
         filter.category = category
         let tier = q["tier"].flatMap { Int(String($0)) }.flatMap(Tier.init(rawValue:))
         if let tier { filter.tier = tier }
-        let assignee = q["assignee"].flatMap { UUID(uuidString: String($0)) }
-        if let assignee { filter.assigneeId = assignee; filter.unassigned = false }
+        // A group or an assignee, or "none" (the supervision page links to both).
+        let group = q["group"].map(String.init), groupId = group.flatMap(UUID.init(uuidString:))
+        if group == Self.none { filter.ungrouped = true } else if let groupId { filter.groupId = groupId }
+        let assignee = q["assignee"].map(String.init), assigneeId = assignee.flatMap(UUID.init(uuidString:))
+        if assignee == Self.none { filter.unassigned = true } else if let assigneeId { filter.assigneeId = assigneeId; filter.unassigned = false }
         if let sort = q["sort"].flatMap({ TicketSort(rawValue: String($0)) }) { filter.sort = sort }
         let page = min(max(q["page"].flatMap { Int(String($0)) } ?? 1, 1), Self.maxPage)
         filter.offset = (page - 1) * Self.pageSize
@@ -86,6 +97,7 @@ struct QueuePages {
         let orgs = try await desk.listOrganizations(by: s.actor)
         let categories = try await desk.listCategories()
         let agents = try await desk.assignableAgents(group: nil)
+        let groups = try await desk.listGroups(by: s.actor)
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("queue_\(queue.rawValue)"), request: request,
                                                 current: queue, live: "/live")
         let path = "/queues/\(queue.rawValue)"
@@ -95,7 +107,10 @@ struct QueuePages {
             statuses: l.statusOptions(selected: status), priorities: l.priorityOptions(selected: priority),
             organizations: orgs.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == organization) },
             categories: l.categoryOptions(categories, selected: category, all: true), tiers: l.tierOptions(selected: tier),
-            assignees: agents.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == assignee) },
+            groups: [Option(value: Self.none, label: l.t("filter_no_group"), selected: group == Self.none)]
+                + groups.map { Option(value: $0.id.uuidString, label: "\($0.name) (\($0.tier.label))", selected: $0.id == groupId) },
+            assignees: [Option(value: Self.none, label: l.t("filter_nobody"), selected: assignee == Self.none)]
+                + agents.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == assigneeId) },
             sorts: TicketSort.allCases.map { Option(value: $0.rawValue, label: l.t("sort_\($0.rawValue)"), selected: $0 == filter.sort) },
             previous: page > 1 ? Self.link(request, page: page - 1) : nil,
             next: found.count > Self.pageSize && page < Self.maxPage ? Self.link(request, page: page + 1) : nil,
@@ -106,21 +121,41 @@ struct QueuePages {
         let s = try PageContext.requireSession(request, context)
         if s.actor.role.isStaff { return Views.redirect("/queues/mine") }
         let l = PageContext.localizer(request: request, session: s)
-        let page = min(max(request.uri.queryParameters["page"].flatMap { Int(String($0)) } ?? 1, 1), Self.maxPage)
-        // What a requester or client manager sees (their own requests, or their organization's) is their scope.
+        let q = request.uri.queryParameters
+        let page = min(max(q["page"].flatMap { Int(String($0)) } ?? 1, 1), Self.maxPage)
+        // What a requester or client manager sees (their own requests, or their organization's) is their scope; the
+        // client manager's filters only narrow it.
         var filter = TicketFilter()
         filter.sort = .updated
         filter.offset = (page - 1) * Self.pageSize
         filter.limit = Self.pageSize + 1
+        let manager = s.actor.role == .clientManager
+        let status = manager ? q["status"].flatMap { TicketStatus(rawValue: String($0)) } : nil
+        let priority = manager ? q["priority"].flatMap { Int(String($0)) }.flatMap(Priority.init(rawValue:)) : nil
+        let requester = manager ? q["requester"].flatMap { UUID(uuidString: String($0)) } : nil
+        if let status { filter.statuses = [status] }
+        filter.priority = priority
+        filter.requesterId = requester
         let found = try await desk.listTickets(filter, by: s.actor)
         let tickets = Array(found.prefix(Self.pageSize))
         let names = try await TicketRow.names(for: tickets, desk: desk)
-        let heading = l.t(s.actor.role == .clientManager || s.actor.seesOrganizationTickets ? "requests_organization" : "nav_my_requests")
+        var filters: RequestsPage.Filters?
+        var sla: [UUID: SLADTO] = [:]
+        if manager {
+            let people = try await desk.listUsers(by: s.actor, organizationId: s.actor.organizationId)
+                .sorted { $0.name.localizedCompare($1.name) == .orderedAscending }
+            filters = .init(statuses: l.statusOptions(selected: status), priorities: l.priorityOptions(selected: priority),
+                            requesters: people.map { Option(value: $0.id.uuidString, label: $0.name, selected: $0.id == requester) })
+            sla = try await desk.sla(of: tickets)
+        }
+        let heading = l.t(manager || s.actor.seesOrganizationTickets ? "requests_organization" : "nav_my_requests")
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: heading, request: request, live: "/live")
-        let showRequester = s.actor.role == .clientManager || s.actor.seesOrganizationTickets
+        let showRequester = manager || s.actor.seesOrganizationTickets
         return views.page("requests", RequestsPage(
-            frame: frame, t: frame.t, heading: heading, rows: tickets.map { TicketRow($0, names: names, l: l, showRequester: showRequester) },
-            hasRows: !tickets.isEmpty, previous: page > 1 ? Self.link(request, page: page - 1) : nil,
+            frame: frame, t: frame.t, heading: heading, filters: filters,
+            rows: tickets.map { TicketRow($0, names: names, l: l, showRequester: showRequester, sla: sla[$0.id]) },
+            hasRows: !tickets.isEmpty, empty: l.t(manager ? "requests_none_match" : "requests_empty"),
+            previous: page > 1 ? Self.link(request, page: page - 1) : nil,
             next: found.count > Self.pageSize ? Self.link(request, page: page + 1) : nil, hasPager: page > 1 || found.count > Self.pageSize))
     }
 

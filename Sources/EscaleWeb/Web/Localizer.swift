@@ -114,6 +114,13 @@ public struct Localizer: @unchecked Sendable {
         if h == 0 { return t("duration_minutes", r) }
         return r == 0 ? t("duration_hours", h) : t("duration_hours_minutes", h, r)
     }
+
+    /// "97,5 %" / "97.5%", to a tenth at most.
+    public func percent(_ value: Double) -> String {
+        let tenths = (value * 10).rounded() / 10
+        let number = tenths == tenths.rounded() ? String(Int(tenths)) : String(format: "%.1f", tenths)
+        return lang == "fr" ? number.replacingOccurrences(of: ".", with: ",") + "\u{202F}%" : number + "%"
+    }
 }
 
 extension Localizer {

@@ -97,6 +97,12 @@ enum PageContext {
             items.append(.init(label: l.t("nav_new_ticket"), href: "/tickets/new", count: nil, current: path == "/tickets/new", id: "nav-new-ticket"))
             items.append(.init(label: l.t("nav_oncall"), href: "/oncall", count: nil, current: path.hasPrefix("/oncall"), id: "nav-oncall"))
         }
+        if AccessPolicy.allows(session.actor, .supervise) {
+            items.append(.init(label: l.t("nav_supervisor"), href: "/supervisor", count: nil, current: path == "/supervisor", id: "nav-supervisor"))
+        }
+        if AccessPolicy.allows(session.actor, .readReports) {
+            items.append(.init(label: l.t("nav_reports"), href: "/reports/sla", count: nil, current: path.hasPrefix("/reports"), id: "nav-reports"))
+        }
         if session.actor.role == .admin {
             items.append(.init(label: l.t("nav_admin"), href: "/admin", count: nil, current: path.hasPrefix("/admin"), id: "nav-admin"))
         }
