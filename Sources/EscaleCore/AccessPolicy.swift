@@ -34,6 +34,7 @@ public enum Permission: Sendable {
     case manageUsers
     case readDirectory            // list organizations, groups, users beyond oneself
     case workTickets              // assign, change fields, internal notes, work logs
+    case shareWithTeam            // publish a view (and later canned replies, macros) to every agent
     case readReports              // service-level reports of the organizations one may know of
     case supervise                // the desk's load and SLA breaches across groups and agents (the supervision page)
 }
@@ -104,6 +105,7 @@ public enum AccessPolicy {
         case .readDirectory, .workTickets: actor.role.isStaff
         case .readReports: actor.role.isStaff || actor.role == .clientManager
         case .supervise: actor.role == .supervisor || actor.role == .admin
+        case .shareWithTeam: actor.role == .supervisor || actor.role == .admin
         }
     }
 

@@ -106,6 +106,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
         .add(middleware: NulGuardMiddleware())
     AuthPages(desk: desk, views: views).register(on: pages)
     QueuePages(desk: desk, views: views).register(on: pages)
+    QueueTools(desk: desk, views: views).register(on: pages)
     NewTicketPage(desk: desk, views: views).register(on: pages)
     TicketPages(desk: desk, views: views).register(on: pages)
     SearchPage(desk: desk, views: views).register(on: pages)

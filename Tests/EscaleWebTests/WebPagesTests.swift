@@ -129,9 +129,12 @@ struct WebPagesTests {
             ], files: [(field: "files", name: "photo.txt", type: "text/plain", data: "bourrage papier")])
             #expect(created.status == .seeOther, "\(created.html)")
             let location = try #require(created.location)
-            #expect(location.hasSuffix("?done=created"))
+            #expect(location.hasSuffix("?done=request_created"))
             let page = try await alice.follow(created)
             #expect(page.contains("Imprimante bloquée"))
+            // The confirmation names the ticket number, to quote later; a requester is shown no agent shortcut.
+            #expect(page.contains(#"<p class="flash" role="status">Votre demande ESC-"#) && page.contains("est enregistrée"), "\(page.html)")
+            #expect(!page.contains("<kbd>e</kbd>") && !page.contains("<kbd>n</kbd>") && page.contains("<kbd>r</kbd>"))
             #expect(page.contains("<strong>erreur 42</strong>"))
             #expect(!page.contains("<script>alert"))
             #expect(page.contains("&lt;script&gt;"))

@@ -266,3 +266,18 @@ public final class FormDraftModel: Model, @unchecked Sendable {
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
 }
+
+/// A queue saved with its filters (`M020_CreateSavedViews`).
+public final class SavedViewModel: Model, @unchecked Sendable {
+    public static let schema = "saved_views"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "owner_id") public var ownerId: UUID
+    @Field(key: "shared") public var shared: Bool
+    @Field(key: "name") public var name: String
+    /// The queue it starts from (`mine`, `n1`, `open`…).
+    @Field(key: "queue") public var queue: String
+    /// `SavedView.canonicalQuery` of its filters.
+    @Field(key: "query") public var query: String
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}

@@ -133,7 +133,7 @@ struct NewTicketPage {
                 if let caller { ticketToWrite = prepared.forRequester(try await desk.createCaller(caller, by: s.actor, on: db)) }
                 return try await desk.createTicket(ticketToWrite, files: files, by: s.actor, on: db)
             }
-            return Views.redirect("/tickets/\(ticket.seq)?done=created")
+            return Views.redirect("/tickets/\(ticket.seq)?done=ticket_created")
         } catch let e as DomainError {
             form.discardFiles()
             switch e {

@@ -56,6 +56,9 @@ extension QueuePages.QueuePage: MustacheParent {
         case "previous": previous
         case "next": next
         case "hasPager": hasPager
+        case "compact": compact
+        case "densityLink": densityLink
+        case "tools": tools
         default: nil
         }
     }

@@ -25,6 +25,11 @@ struct QueuePages {
         let previous: String?
         let next: String?
         let hasPager: Bool
+        /// Denser rows on request (remembered in a cookie); the link turns it around.
+        let compact: Bool
+        let densityLink: String
+        /// Bulk actions on the rows ticked, and saving this queue with its filters as a view.
+        let tools: QueueTools.Model
     }
 
     struct RequestsPage {
@@ -69,26 +74,17 @@ struct QueuePages {
         guard let queue = context.parameters.get("queue").flatMap(Queue.init(rawValue:)) else { throw DomainError.notFound("queue") }
         let l = PageContext.localizer(request: request, session: s)
         let q = request.uri.queryParameters
-        var filter = queue.filter(for: s.actor, now: desk.clock.now())
-        let status = q["status"].flatMap { TicketStatus(rawValue: String($0)) }
-        if let status { filter.statuses = [status]; filter.openOnly = filter.openOnly && status.isOpen }
-        let priority = q["priority"].flatMap { Int(String($0)) }.flatMap(Priority.init(rawValue:))
-        filter.priority = priority
-        let organization = q["organization"].flatMap { UUID(uuidString: String($0)) }
-        filter.organizationId = organization
-        let category = q["category"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        filter.category = category
-        let tier = q["tier"].flatMap { Int(String($0)) }.flatMap(Tier.init(rawValue:))
-        if let tier { filter.tier = tier }
-        // A group or an assignee, or "none" (the supervision page links to both).
-        let group = q["group"].map(String.init), groupId = group.flatMap(UUID.init(uuidString:))
-        if group == Self.none { filter.ungrouped = true } else if let groupId { filter.groupId = groupId }
-        let assignee = q["assignee"].map(String.init), assigneeId = assignee.flatMap(UUID.init(uuidString:))
-        if assignee == Self.none { filter.unassigned = true } else if let assigneeId { filter.assigneeId = assigneeId; filter.unassigned = false }
-        if let sort = q["sort"].flatMap({ TicketSort(rawValue: String($0)) }) { filter.sort = sort }
+        let params = Dictionary(q.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { a, _ in a })
+        let chosen = Self.Chosen(params)
+        var filter = Self.filter(queue, chosen, actor: s.actor, now: desk.clock.now())
+        let status = chosen.status, priority = chosen.priority, organization = chosen.organization, category = chosen.category
+        let tier = chosen.tier, group = chosen.group, groupId = chosen.groupId, assignee = chosen.assignee, assigneeId = chosen.assigneeId
         let page = min(max(q["page"].flatMap { Int(String($0)) } ?? 1, 1), Self.maxPage)
         filter.offset = (page - 1) * Self.pageSize
         filter.limit = Self.pageSize + 1
+        // Density is a preference: asked once (`?density=`), remembered in a cookie.
+        let asked = q["density"].map(String.init)
+        let compact = asked.map { $0 == "compact" } ?? (request.cookies["escale_density"]?.value == "compact")
 
         let found = try await desk.listTickets(filter, by: s.actor)
         let tickets = Array(found.prefix(Self.pageSize))
@@ -99,9 +95,9 @@ struct QueuePages {
         let agents = try await desk.assignableAgents(group: nil)
         let groups = try await desk.listGroups(by: s.actor)
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("queue_\(queue.rawValue)"), request: request,
-                                                current: queue, live: "/live")
+                                                current: queue, live: "/live", flashArgument: QueueTools.summary(request, l))
         let path = "/queues/\(queue.rawValue)"
-        return views.page("queue", QueuePage(
+        var response = views.page("queue", QueuePage(
             frame: frame, t: frame.t, heading: l.t("queue_\(queue.rawValue)"), path: path,
             rows: tickets.map { TicketRow($0, names: names, l: l, sla: sla[$0.id]) }, hasRows: !tickets.isEmpty,
             statuses: l.statusOptions(selected: status), priorities: l.priorityOptions(selected: priority),
@@ -114,7 +110,13 @@ struct QueuePages {
             sorts: TicketSort.allCases.map { Option(value: $0.rawValue, label: l.t("sort_\($0.rawValue)"), selected: $0 == filter.sort) },
             previous: page > 1 ? Self.link(request, page: page - 1) : nil,
             next: found.count > Self.pageSize && page < Self.maxPage ? Self.link(request, page: page + 1) : nil,
-            hasPager: page > 1 || found.count > Self.pageSize))
+            hasPager: page > 1 || found.count > Self.pageSize,
+            compact: compact, densityLink: Self.link(request, replacing: ["density": compact ? "comfortable" : "compact", "page": nil]),
+            tools: try await QueueTools.model(queue: queue, params: params, request: request, session: s, desk: desk, l: l)))
+        if let asked, ["compact", "comfortable"].contains(asked) {
+            response.headers[.setCookie] = "escale_density=\(asked); Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
+        }
+        return response
     }
 
     private func requests(_ request: Request, _ context: EscaleContext) async throws -> Response {
@@ -198,12 +200,59 @@ struct QueuePages {
             let prepared = try await desk.prepareTicket(input, by: s.actor, defaultChannel: .web)
             let files = try form.stored(in: desk)
             let ticket = try await desk.store.write { db in try await desk.createTicket(prepared, files: files, by: s.actor, on: db) }
-            return Views.redirect("/tickets/\(ticket.seq)?done=created")
+            return Views.redirect("/tickets/\(ticket.seq)?done=request_created")
         } catch let e as DomainError {
             form.discardFiles()
             guard !e.problems.isEmpty else { throw e }
             return try await newRequest(request, context, form: form, errors: FormErrors(e.problems, l))
         }
+    }
+
+    /// A queue's filters as chosen in its form (or stored in a saved view).
+    struct Chosen {
+        var status: TicketStatus?
+        var priority: Priority?
+        var organization: UUID?
+        var category: String?
+        var tier: Tier?
+        /// A group or an assignee, or "none" (the supervision page links to both).
+        var group: String?, groupId: UUID?
+        var assignee: String?, assigneeId: UUID?
+        var sort: TicketSort?
+
+        init(_ p: [String: String]) {
+            status = p["status"].flatMap(TicketStatus.init(rawValue:))
+            priority = p["priority"].flatMap { Int($0) }.flatMap(Priority.init(rawValue:))
+            organization = p["organization"].flatMap(UUID.init(uuidString:))
+            category = p["category"].flatMap { $0.isEmpty ? nil : $0 }
+            tier = p["tier"].flatMap { Int($0) }.flatMap(Tier.init(rawValue:))
+            group = p["group"]; groupId = group.flatMap(UUID.init(uuidString:))
+            assignee = p["assignee"]; assigneeId = assignee.flatMap(UUID.init(uuidString:))
+            sort = p["sort"].flatMap(TicketSort.init(rawValue:))
+        }
+    }
+
+    /// The ticket filter of a queue with the chosen filters: the one definition the list, its count in the
+    /// navigation and saved views share.
+    static func filter(_ queue: Queue, _ c: Chosen, actor: Actor, now: Date) -> TicketFilter {
+        var filter = queue.filter(for: actor, now: now)
+        if let status = c.status { filter.statuses = [status]; filter.openOnly = filter.openOnly && status.isOpen }
+        filter.priority = c.priority
+        filter.organizationId = c.organization
+        filter.category = c.category
+        if let tier = c.tier { filter.tier = tier }
+        if c.group == none { filter.ungrouped = true } else if let g = c.groupId { filter.groupId = g }
+        if c.assignee == none { filter.unassigned = true } else if let a = c.assigneeId { filter.assigneeId = a; filter.unassigned = false }
+        if let sort = c.sort { filter.sort = sort }
+        return filter
+    }
+
+    /// The same page with some query parameters set (or removed, with nil).
+    static func link(_ request: Request, replacing changes: [String: String?]) -> String {
+        var items = request.uri.queryParameters.filter { changes[String($0.key)] == nil }
+            .map { "\($0.key)=\(String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+        for (k, v) in changes { if let v { items.append("\(k)=\(v)") } }
+        return request.uri.path + (items.isEmpty ? "" : "?" + items.sorted().joined(separator: "&"))
     }
 
     static func link(_ request: Request, page: Int) -> String {

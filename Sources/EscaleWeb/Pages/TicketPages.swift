@@ -34,7 +34,7 @@ struct TicketPages {
         let frame: Frame
         let t: [String: String]
         let ticket: TicketHeader
-        let entries: [TimelineRenderer.Rendered]
+        let entries: TimelineView
         let conflict: String?
         let error: String?
         let draft: Draft
@@ -55,7 +55,7 @@ struct TicketPages {
         let frame: Frame
         let t: [String: String]
         let ticket: TicketHeader
-        let entries: [TimelineRenderer.Rendered]
+        let entries: TimelineView
         let conflict: String?
         let error: String?
         let draft: Draft
@@ -102,17 +102,20 @@ struct TicketPages {
         let names = try await TimelineEntry.names(for: events, ticket: ticket, desk: desk)
         let categories = try await desk.listCategories()
         let header = TicketHeader(ticket, names: names, categories: categories, sla: try await desk.sla(of: [ticket])[ticket.id], l: l)
-        let entries = TimelineRenderer(views: views).render(events.map { TimelineEntry($0, names: names, l: l) }, l)
+        let entries = TimelineView(TimelineRenderer(views: views).render(events.map { TimelineEntry($0, names: names, l: l) }, l),
+                                   newestFirst: request.uri.queryParameters["order"] == "newest", path: "/tickets/\(ticket.seq)", l)
         let live = "/live?ticket=\(ticket.id.uuidString)"
         if !s.actor.role.isStaff {
-            let frame = try await PageContext.frame(l, session: s, desk: desk, title: "\(ticket.number) · \(ticket.subject)", request: request, live: live)
+            let frame = try await PageContext.frame(l, session: s, desk: desk, title: "\(ticket.number) · \(ticket.subject)", request: request, live: live,
+                                                    flashArgument: ticket.number)
             return views.page("request", RequesterPage(frame: frame, t: frame.t, ticket: header, entries: entries, conflict: conflict, error: error,
                                                        draft: draft, resolved: ticket.status == .resolved, closed: ticket.status == .closed))
         }
         let groups = try await desk.listGroups(by: s.actor).filter { $0.active && ($0.servesAllOrganizations || $0.organizationIds.contains(ticket.organizationId)) }
         let staff = try await desk.assignableAgents(group: nil)
         let members = Set(try await desk.assignableAgents(group: ticket.groupId).map(\.id))
-        let frame = try await PageContext.frame(l, session: s, desk: desk, title: "\(ticket.number) · \(ticket.subject)", request: request, live: live)
+        let frame = try await PageContext.frame(l, session: s, desk: desk, title: "\(ticket.number) · \(ticket.subject)", request: request, live: live,
+                                                flashArgument: ticket.number)
         let allowed = ticket.status.successors.union([ticket.status])
         let higher = Tier.allCases.filter { $0 > ticket.tier }
         // Typed values win over stored ones: a refused or conflicting form comes back as it was typed.

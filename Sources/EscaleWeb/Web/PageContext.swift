@@ -63,27 +63,44 @@ enum PageContext {
     }
 
     /// The full frame: for staff, the queues with their counts (one bounded count per queue, run side by side).
-    static func frame(_ l: Localizer, session: Desk.WebSession, desk: Desk, title: String, request: Request, current: Queue? = nil, live: String? = nil) async throws -> Frame {
+    /// `flashArgument`: what a confirmation names (the ticket number of a ticket just created).
+    static func frame(_ l: Localizer, session: Desk.WebSession, desk: Desk, title: String, request: Request, current: Queue? = nil, live: String? = nil,
+                      flashArgument: String? = nil) async throws -> Frame {
         var queues: [Frame.NavItem] = []
         if session.actor.role.isStaff {
-            let counts = try await withThrowingTaskGroup(of: (Queue, Int).self) { group in
+            // The queues, then the reader's saved views and the shared ones, each with its count.
+            let views = try await desk.savedViews(for: session.actor)
+            let now = desk.clock.now()
+            let counts = try await withThrowingTaskGroup(of: (String, Int).self) { group in
                 for q in Queue.allCases where q != .recent {
-                    group.addTask { (q, try await desk.countTickets(q.filter(for: session.actor, now: desk.clock.now()), by: session.actor, cap: Queue.countCap)) }
+                    group.addTask { (q.rawValue, try await desk.countTickets(q.filter(for: session.actor, now: now), by: session.actor, cap: Queue.countCap)) }
                 }
-                return try await group.reduce(into: [Queue: Int]()) { $0[$1.0] = $1.1 }
+                for v in views {
+                    guard let q = Queue(rawValue: v.queue) else { continue }
+                    let filter = QueuePages.filter(q, QueuePages.Chosen(SavedView.parse(v.query)), actor: session.actor, now: now)
+                    group.addTask { (v.id.uuidString, try await desk.countTickets(filter, by: session.actor, cap: Queue.countCap)) }
+                }
+                return try await group.reduce(into: [String: Int]()) { $0[$1.0] = $1.1 }
             }
+            func shown(_ n: Int?) -> String? { n.map { $0 >= Queue.countCap ? "\(Queue.countCap - 1)+" : String($0) } }
+            let viewing = request.uri.queryParameters["view"].map(String.init)
             queues = Queue.allCases.map { q in
-                let count = counts[q].map { $0 >= Queue.countCap ? "\(Queue.countCap - 1)+" : String($0) }
-                return .init(label: l.t("queue_\(q.rawValue)"), href: "/queues/\(q.rawValue)", count: count, current: q == current, id: "nav-\(q.rawValue)")
+                .init(label: l.t("queue_\(q.rawValue)"), href: "/queues/\(q.rawValue)", count: shown(counts[q.rawValue]),
+                      current: q == current && viewing == nil, id: "nav-\(q.rawValue)")
+            }
+            queues += views.map { v in
+                .init(label: v.name, href: "/queues/\(v.queue)?\(v.query.isEmpty ? "" : v.query + "&")view=\(v.id.uuidString)",
+                      count: shown(counts[v.id.uuidString]), current: viewing == v.id.uuidString, id: "nav-view-\(v.id.uuidString)")
             }
         }
-        return frame(l, session: session, title: title, request: request, live: live, queues: queues)
+        return frame(l, session: session, title: title, request: request, live: live, queues: queues, flashArgument: flashArgument)
     }
 
-    private static func frame(_ l: Localizer, session: Desk.WebSession?, title: String, request: Request, live: String?, queues: [Frame.NavItem]) -> Frame {
+    private static func frame(_ l: Localizer, session: Desk.WebSession?, title: String, request: Request, live: String?, queues: [Frame.NavItem],
+                              flashArgument: String? = nil) -> Frame {
         Frame(lang: l.lang, title: title, t: l.strings, signedIn: session != nil, userName: session?.name ?? "",
               csrf: session?.csrfToken ?? "", isStaff: session?.actor.role.isStaff ?? false,
-              nav: queues + (session.map { staticNav($0, l, path: request.uri.path) } ?? []), flash: flash(request, l),
+              nav: queues + (session.map { staticNav($0, l, path: request.uri.path) } ?? []), flash: flash(request, l, argument: flashArgument),
               searchQuery: request.uri.queryParameters["q"].map(String.init) ?? "", live: live)
     }
 
@@ -110,10 +127,10 @@ enum PageContext {
     }
 
     /// Confirmation after a form posted and redirected (`?done=reply`): a fixed catalogue key, never text from the URL.
-    private static func flash(_ request: Request, _ l: Localizer) -> String? {
+    private static func flash(_ request: Request, _ l: Localizer, argument: String?) -> String? {
         guard let done = request.uri.queryParameters["done"], done.allSatisfy({ $0.isLetter || $0 == "_" }),
               l.strings["flash_\(done)"] != nil else { return nil }
-        return l.t("flash_\(done)")
+        return argument.map { l.t("flash_\(done)", $0) } ?? l.t("flash_\(done)")
     }
 
     static func requireSession(_ request: Request, _ context: EscaleContext) throws -> Desk.WebSession {

@@ -40,3 +40,42 @@ struct TimelineRenderer: Sendable {
         }
     }
 }
+
+/// A ticket's timeline as the page shows it: oldest first (or newest first on request), the latest entries open and
+/// older ones folded behind one "show older" control, so a long story stays readable. Works without script.
+struct TimelineView: MustacheParent {
+    /// Entries shown unfolded; older ones are folded.
+    static let shown = 20
+
+    let recent: [TimelineRenderer.Rendered]
+    let older: [TimelineRenderer.Rendered]
+    let olderLabel: String
+    let newestFirst: Bool
+    /// Link that turns the order around (the same page, the other order).
+    let otherOrder: String
+    let otherOrderLabel: String
+
+    init(_ rendered: [TimelineRenderer.Rendered], newestFirst: Bool, path: String, _ l: Localizer) {
+        let split = max(0, rendered.count - Self.shown)
+        let older = Array(rendered.prefix(split)), recent = Array(rendered.dropFirst(split))
+        self.older = newestFirst ? older.reversed() : older
+        self.recent = newestFirst ? recent.reversed() : recent
+        olderLabel = l.count("timeline_older", older.count)
+        self.newestFirst = newestFirst
+        otherOrder = path + (newestFirst ? "?order=oldest" : "?order=newest") + "#timeline"
+        otherOrderLabel = l.t(newestFirst ? "timeline_oldest_first" : "timeline_newest_first")
+    }
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "recent": recent
+        case "older": older
+        case "hasOlder": !older.isEmpty
+        case "olderLabel": olderLabel
+        case "newestFirst": newestFirst
+        case "otherOrder": otherOrder
+        case "otherOrderLabel": otherOrderLabel
+        default: nil
+        }
+    }
+}
