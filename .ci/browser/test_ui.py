@@ -5,8 +5,10 @@ in English. CSS classes are used only to read results (the flash message, the ti
 Run by .ci/browser.sh, which starts the server and seeds nothing: the `users` fixture seeds through the REST API.
 """
 import datetime
+import json
 import pathlib
 import re
+import urllib.request
 import uuid
 import zoneinfo
 
@@ -119,7 +121,7 @@ def test_request_lifecycle(lang, users, browser, tmp_path):
     person.attach(t(lang, "request_attachments"), attachment)
     person.press(t(lang, "request_submit"))
     seq = ticket_seq(person)
-    assert person.flash() == t(lang, "flash_created"), f"no confirmation after submitting: {person.text('main')[:300]}"
+    assert person.flash() == t(lang, "flash_request_created", "ESC-%06d" % seq), f"no confirmation naming the number: {person.text('main')[:300]}"
     assert person.d.find_element(By.TAG_NAME, "h1").text.strip() == subject
     assert person.status() == t(lang, "status_new")
     occurred_utc = occurred.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M")
@@ -155,7 +157,7 @@ def test_request_lifecycle(lang, users, browser, tmp_path):
     assert reply not in agent.text("#timeline li.entry.internal"), "the public reply is shown as internal"
 
     agent.choose(t(lang, "ticket_escalate_to"), "N2")
-    agent.choose(t(lang, "field_group"), "Experts N2 (N2)")
+    agent.choose(t(lang, "ticket_escalate_group"), "Experts N2 (N2)")
     agent.fill(t(lang, "ticket_reason"), reason)
     agent.press(t(lang, "ticket_escalate_submit"))
     assert agent.flash() == t(lang, "flash_escalated"), agent.text("[role=alert]")
@@ -210,13 +212,12 @@ def test_form_without_csrf_token_is_refused(users, browser):
     entries_before = len(person.d.find_elements(By.CSS_SELECTOR, "#timeline li.entry"))
     reply_form = person.d.find_element(By.ID, "reply-form")
     token = reply_form.find_element(By.NAME, "_csrf").get_attribute("value")
-    version = reply_form.find_element(By.NAME, "version").get_attribute("value")
     assert token, "the reply form carries no CSRF token"
 
     http = cookies_session(person)
     forged = unique("forged comment")
     for label, extra in (("no token", {}), ("a wrong token", {"_csrf": "0" * len(token)})):
-        r = http.post(f"{BASE}/tickets/{seq}/comments", data={"body": forged, "visibility": "public", "version": version, **extra},
+        r = http.post(f"{BASE}/tickets/{seq}/comments", data={"body": forged, "visibility": "public", **extra},
                       allow_redirects=False, timeout=WAIT)
         assert r.status_code == 403, f"a comment with {label} answered {r.status_code}, expected 403"
         assert t("fr", "error_csrf_title") in r.text, f"the 403 page for {label} does not explain the expired form"
@@ -232,7 +233,7 @@ def test_form_without_csrf_token_is_refused(users, browser):
     assert subject in person.text("main") and forged_subject not in person.text("main"), "a request was created without a token"
 
     # Control: the same cookies with the page's token are accepted.
-    r = http.post(f"{BASE}/tickets/{seq}/comments", data={"body": forged, "visibility": "public", "version": version, "_csrf": token},
+    r = http.post(f"{BASE}/tickets/{seq}/comments", data={"body": forged, "visibility": "public", "_csrf": token},
                   allow_redirects=False, timeout=WAIT)
     assert r.status_code in (302, 303), f"the same post with the page's token answered {r.status_code}"
     person.open(f"/tickets/{seq}")
@@ -271,7 +272,7 @@ def test_phone_width_portal(users, browser, tmp_path):
     person.attach(t("en", "request_attachments"), shot)
     person.press(t("en", "request_submit"))
     ticket_seq(person)
-    assert person.flash() == t("en", "flash_created")
+    assert person.flash() == t("en", "flash_request_created", "ESC-%06d" % ticket_seq(person))
     assert person.d.find_element(By.TAG_NAME, "h1").text.strip() == subject
     person.no_horizontal_scroll()
     person.within_viewport(person.button(t("en", "request_send")), "the reply button of the request page")
@@ -329,3 +330,77 @@ def test_on_call_page_and_acknowledgement(users, browser):
     assert fact(agent, t("fr", "field_assignee")) == noe.name
     assert t("fr", "oncall_paging") not in agent.text("main")
     assert t("fr", "event_acknowledged") in agent.text("#timeline")
+
+
+def test_agent_opens_ticket_for_caller(users, browser):
+    """10. A phone call: the agent opens "New ticket", is told every problem of an empty form at once, finds the
+    caller by name, and opens the ticket, which is theirs at once."""
+    nadia, marie = users["n1"], users["marie"]
+    agent = UI(browser("fr"), "fr").sign_in(nadia)
+    agent.follow(agent.link(t("fr", "nav_new_ticket")))
+    agent.assert_translated()
+    agent.press(t("fr", "new_ticket_submit"))
+    problems = agent.text("#form-problems")
+    for key in ("field_name", "field_email", "request_subject", "request_impact", "request_urgency"):
+        assert t("fr", key) in problems, f"the empty form does not name {key}: {problems!r}"
+    agent.fill(t("fr", "new_ticket_find_caller"), marie.name.split()[0])
+    agent.press(t("fr", "new_ticket_find"))
+    agent.follow(agent.link(marie.name))
+    assert marie.email in agent.text("#chosen-requester")
+    agent.choose(t("fr", "field_channel"), t("fr", "channel_phone"))
+    subject = unique("Appel : messagerie bloquée")
+    agent.fill(t("fr", "request_subject"), subject)
+    agent.fill(t("fr", "request_description"), "Appel de Marie : plus aucun message ne part.")
+    agent.check(t("fr", "impact_plain_high"))
+    agent.check(t("fr", "urgency_plain_medium"))
+    agent.press(t("fr", "new_ticket_submit"))
+    seq = ticket_seq(agent)
+    assert agent.flash() == t("fr", "flash_ticket_created", "ESC-%06d" % seq)
+    assert fact(agent, t("fr", "field_assignee")) == nadia.name
+    assert fact(agent, t("fr", "field_channel")) == t("fr", "channel_phone")
+    assert fact(agent, t("fr", "field_requester")) == marie.name
+
+
+def test_stale_form_keeps_what_was_typed(users, browser):
+    """11. Two people on one ticket: a field both changed is a conflict that names it, keeps every choice typed and
+    leaves the address bar on a page, not on the POST; a reply typed on an old page goes through."""
+    from selenium.webdriver.support.ui import Select
+    from escale_ui import api, token
+
+    marie, nadia, noe = users["marie"], users["n1"], users["n2"]
+    subject = unique("Écran qui clignote")
+    ticket = api("POST", "/tickets", {"subject": subject, "description": "Depuis la mise à jour.", "impact": "medium", "urgency": "medium"},
+                 token(marie.email, marie.password))
+    seq = int(re.sub(r"\D", "", ticket["number"]))
+    other = token(noe.email, noe.password)
+
+    def colleague_sets(field, value):
+        current = api("GET", f"/tickets/{ticket['id']}", token=other)
+        req = urllib.request.Request(f"{BASE}/api/v1/tickets/{ticket['id']}", data=json.dumps({field: value}).encode(), method="PATCH",
+                                     headers={"content-type": "application/json", "authorization": "Bearer " + other,
+                                              "if-match": f'"v{current["version"]}"'})
+        assert urllib.request.urlopen(req, timeout=WAIT).status == 200
+
+    agent = UI(browser("fr"), "fr").sign_in(nadia)
+    agent.open(f"/tickets/{seq}")
+    colleague_sets("urgency", "low")
+    # The live update may already have told the page; the agent chooses to send anyway.
+    agent.d.execute_script("window.confirm = function () { return true; };")
+    agent.choose(t("fr", "field_urgency"), t("fr", "urgency_level_high"))
+    agent.choose(t("fr", "field_category"), "Réseau")
+    agent.press(t("fr", "action_save"))
+    assert re.fullmatch(rf"/tickets/{seq}\?draft=[0-9A-Fa-f-]+", agent.path), f"not redirected after the conflict: {agent.path}"
+    assert t("fr", "conflict_fields", t("fr", "field_urgency")) in agent.text("main")
+    assert Select(agent.field(t("fr", "field_urgency"))).first_selected_option.text == t("fr", "urgency_level_high")
+    assert Select(agent.field(t("fr", "field_category"))).first_selected_option.text == "Réseau"
+    # Saved again from there, it goes through.
+    agent.d.execute_script("window.confirm = function () { return true; };")
+    agent.press(t("fr", "action_save"))
+    assert agent.flash() == t("fr", "flash_saved")
+    after = api("GET", f"/tickets/{ticket['id']}", token=other)
+    assert after["urgency"] == "high" and after["category"] == "network"
+    # A reply typed while a colleague puts the ticket on hold is not refused for that.
+    colleague_sets("status", "pending")
+    agent.fill(t("fr", "ticket_reply_label"), "Nous regardons.")
+    agent.press(t("fr", "ticket_send_reply"))
+    assert agent.flash() == t("fr", "flash_reply")

@@ -73,7 +73,8 @@ struct ConsoleTicketTests {
                 #expect(empty.contains(#"id="\#(id)""#), "\(id) missing")
             }
             #expect(empty.contains(#"aria-invalid="true" aria-describedby="nt-subject-error""#))
-            #expect(empty.html.components(separatedBy: "<li>").count - 1 >= 6, "all six listed at the top")
+            let summary = try #require(empty.html.range(of: #"<div class="error" role="alert" id="form-problems">[\s\S]*?</div>"#, options: .regularExpression))
+            #expect(empty.html[summary].components(separatedBy: "<li>").count - 1 == 6, "all six listed at the top: \(empty.html[summary])")
 
             let long = String(repeating: "x", count: 2_000)
             let tooLong = try await agent.post("/tickets/new", [("requester", w.alice.id.uuidString), ("subject", long), ("impact", "low"), ("urgency", "low")])
@@ -89,6 +90,7 @@ struct ConsoleTicketTests {
             #expect(portal.status == .unprocessableContent)
             #expect(portal.contains("Too long: at most 250 characters (2,000 typed).") && portal.contains("Unreadable date or time.") && portal.contains(#"id="impact-error""#), "\(portal.html)")
             #expect(portal.contains(long), "what was typed is kept")
+            #expect(portal.contains(#"id="form-problems""#) && portal.contains("<li>Subject"), "the problems are listed at the top too")
 
             // The API reports every problem of a body at once too.
             let r = try await api.post("/api/v1/tickets", token: w.aliceToken, TicketInput(subject: "", description: String(repeating: "y", count: 100_001), impact: .low, urgency: .low))

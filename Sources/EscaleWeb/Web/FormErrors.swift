@@ -1,16 +1,27 @@
 import EscaleCore
 import Foundation
+import Mustache
 
 /// What is wrong with a submitted form, for the page: every problem at once, each next to its field
 /// (`{{#errors.field.subject}}`) and listed at the top (`{{#errors.summary}}`) with the field's name, in the reader's
 /// language, with the real reason (too long, required, in the future…) rather than one rule per field.
-struct FormErrors {
+struct FormErrors: MustacheParent {
     let summary: [String]
     /// Field → message, for the message under the field and its `aria-invalid`.
     let field: [String: String]
     var any: Bool { !summary.isEmpty }
 
     static let none = FormErrors(summary: [], field: [:])
+
+    /// `any` is computed, which a template reaching a model through `Mirror` would not see.
+    func child(named name: String) -> Any? {
+        switch name {
+        case "summary": summary
+        case "field": field
+        case "any": any
+        default: nil
+        }
+    }
 
     /// Field names as the forms label them (the catalogue key of each label).
     static let labels: [String: String] = [
