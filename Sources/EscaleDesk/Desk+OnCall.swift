@@ -121,6 +121,30 @@ extension Desk {
     // MARK: Escalation policies
 
     public func createOnCallPolicy(_ input: OnCallPolicyInput, by actor: Actor, on db: any Database) async throws -> OnCallPolicyDTO {
+        let input = try await validatedPolicy(input, replacing: nil, by: actor, on: db)
+        let m = OnCallPolicyModel()
+        m.id = UUID(); m.name = input.name; m.definition = Self.payload(input); m.createdAt = now
+        try await m.create(on: db)
+        try await audit(actor, "create", "oncall_policy", m.id, input.name, on: db)
+        return OnCallPolicyDTO(id: m.id!, input: input, createdAt: m.createdAt)
+    }
+
+    /// Replaces a policy's steps, delays and repeats. A paging under way continues with the new steps from its
+    /// current step on.
+    public func updateOnCallPolicy(_ id: UUID, _ input: OnCallPolicyInput, by actor: Actor, on db: any Database) async throws -> OnCallPolicyDTO {
+        guard let m = try await OnCallPolicyModel.find(id, on: db) else {
+            try AccessPolicy.require(actor, .manageDirectory)
+            throw DomainError.notFound("on-call policy")
+        }
+        let input = try await validatedPolicy(input, replacing: id, by: actor, on: db)
+        m.name = input.name; m.definition = Self.payload(input)
+        try await m.save(on: db)
+        try await audit(actor, "update", "oncall_policy", id, input.name, on: db)
+        return OnCallPolicyDTO(id: id, input: input, createdAt: m.createdAt)
+    }
+
+    /// A policy's steps name existing staff and schedules, and its name no other policy's.
+    private func validatedPolicy(_ input: OnCallPolicyInput, replacing id: UUID?, by actor: Actor, on db: any Database) async throws -> OnCallPolicyInput {
         try AccessPolicy.require(actor, .manageDirectory)
         var input = input
         input.name = try Self.validName(input.name, field: "name")
@@ -137,14 +161,10 @@ extension Desk {
         try await requireStaff(users, field: "targets", on: db)
         let known = Set(try await OnCallScheduleModel.query(on: db).filter(\.$id ~~ Array(schedules)).all().compactMap(\.id))
         if let missing = schedules.subtracting(known).first { throw DomainError.invalid(field: "targets", "unknown schedule \(missing)") }
-        if try await OnCallPolicyModel.query(on: db).filter(\.$name == input.name).first() != nil {
+        if let other = try await OnCallPolicyModel.query(on: db).filter(\.$name == input.name).first(), other.id != id {
             throw DomainError.conflict("an on-call policy named '\(input.name)' already exists")
         }
-        let m = OnCallPolicyModel()
-        m.id = UUID(); m.name = input.name; m.definition = Self.payload(input); m.createdAt = now
-        try await m.create(on: db)
-        try await audit(actor, "create", "oncall_policy", m.id, input.name, on: db)
-        return OnCallPolicyDTO(id: m.id!, input: input, createdAt: m.createdAt)
+        return input
     }
 
     public func listOnCallPolicies(by actor: Actor) async throws -> [OnCallPolicyDTO] {

@@ -324,4 +324,44 @@ struct AdminSettingsPagesTests {
             }
         }
     }
+
+    @Test("an escalation policy is edited through the API and its page; a name taken or an unknown person is refused")
+    func editEscalationPolicy() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let policy = try await api.create("/api/v1/oncall/policies", token: w.admin, OnCallPolicyInput(
+                name: "Nuits", steps: [OnCallStepInput(targets: [OnCallTargetInput(userId: w.agent1.id)], delayMinutes: 10)], repeat: 0), as: OnCallPolicyDTO.self)
+            _ = try await api.create("/api/v1/oncall/policies", token: w.admin, OnCallPolicyInput(
+                name: "Week-ends", steps: [OnCallStepInput(targets: [OnCallTargetInput(userId: w.agent2.id)], delayMinutes: 5)], repeat: 0), as: OnCallPolicyDTO.self)
+            // Through the API: a second step added.
+            let updated = try await api.send(.put, "/api/v1/oncall/policies/\(policy.id)", token: w.admin, json: OnCallPolicyInput(
+                name: "Nuits", steps: [OnCallStepInput(targets: [OnCallTargetInput(userId: w.agent1.id)], delayMinutes: 10),
+                                       OnCallStepInput(targets: [OnCallTargetInput(userId: w.agent2.id)], delayMinutes: 15)], repeat: 1))
+            #expect(updated.status == .ok, "\(updated.text)")
+            #expect(try updated.json(OnCallPolicyDTO.self).steps.count == 2)
+            #expect(try await api.send(.put, "/api/v1/oncall/policies/\(policy.id)", token: w.admin, json: OnCallPolicyInput(
+                name: "Week-ends", steps: [OnCallStepInput(targets: [OnCallTargetInput(userId: w.agent1.id)], delayMinutes: 10)], repeat: 0)).status == .conflict)
+            #expect(try await api.send(.put, "/api/v1/oncall/policies/\(policy.id)", token: w.agent1Token, json: OnCallPolicyInput(
+                name: "Nuits", steps: [OnCallStepInput(targets: [OnCallTargetInput(userId: w.agent1.id)], delayMinutes: 10)], repeat: 0)).status == .forbidden)
+            #expect(try await api.send(.put, "/api/v1/oncall/policies/\(UUID())", token: w.admin, json: OnCallPolicyInput(
+                name: "X", steps: [OnCallStepInput(targets: [OnCallTargetInput(userId: w.agent1.id)], delayMinutes: 10)], repeat: 0)).status == .notFound)
+
+            // Through its page: the form shows the steps as stored; the first step's delay is changed.
+            let admin = Browser(api)
+            try await admin.signIn(TestApp.adminEmail, TestApp.adminPassword)
+            let list = try await admin.get("/admin/oncall/policies")
+            #expect(list.contains(#"href="/admin/oncall/policies/\#(policy.id.uuidString)""#))
+            let page = try await admin.get("/admin/oncall/policies/\(policy.id)")
+            #expect(page.contains(#"name="step1_delay" type="number" min="1" max="1440" inputmode="numeric" value="15""#), "\(page.html)")
+            #expect(page.contains(#"value="user:\#(w.agent2.id.uuidString)" checked"#) && !page.contains("⟦"))
+            let saved = try await admin.post("/admin/oncall/policies/\(policy.id)", [
+                ("name", "Nuits"), ("step0_target", "user:\(w.agent1.id.uuidString)"), ("step0_delay", "20"),
+                ("step1_target", "user:\(w.agent2.id.uuidString)"), ("step1_delay", "15"), ("step2_delay", "15"), ("repeat", "1"),
+            ])
+            #expect(saved.location == "/admin/oncall/policies?done=saved", "\(saved.html.prefix(600))")
+            #expect(try await api.get("/api/v1/oncall/policies/\(policy.id)", token: w.admin).json(OnCallPolicyDTO.self).steps.first?.delayMinutes == 20)
+            let refused = try await admin.post("/admin/oncall/policies/\(policy.id)", [("name", "Nuits"), ("step0_target", "user:\(UUID().uuidString)"), ("step0_delay", "20")])
+            #expect(refused.status == .unprocessableContent)
+        }
+    }
 }

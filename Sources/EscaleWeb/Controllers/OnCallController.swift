@@ -62,6 +62,14 @@ struct OnCallController {
         api.get("oncall/policies/:id") { _, context in
             try JSONBody.response(try await desk.onCallPolicy(try context.uuid("id", "on-call policy"), by: try context.requireActor()))
         }
+        api.put("oncall/policies/:id") { request, context in
+            let id = try context.uuid("id", "on-call policy")
+            _ = try await desk.onCallPolicy(id, by: try context.requireActor())
+            let input = try await JSONBody.decode(OnCallPolicyInput.self, from: request)
+            return try await runner.run(request, context: context, bodyFingerprint: input.fingerprint) { db, actor in
+                try CommandRunner.output(try await desk.updateOnCallPolicy(id, input.value, by: actor, on: db), status: .ok)
+            }
+        }
         api.get("users/:id/contact-methods") { _, context in
             try JSONBody.response(Page(items: try await desk.contactMethods(of: try context.uuid("id", "user"), by: try context.requireActor())))
         }

@@ -38,6 +38,47 @@ extension AdminPages {
                 return "/admin/oncall/policies?done=created"
             }
         }
+        router.get("/admin/oncall/policies/:id") { r, c in try await onCallPolicy(r, c) }
+        router.post("/admin/oncall/policies/:id") { r, c in
+            try await post(r, c, redraw: { try await onCallPolicy(r, c, error: $0, draft: $1) }) { form, s in
+                let id = try c.uuid("id", "on-call policy")
+                let input = try Self.onCallPolicyInput(form)
+                do {
+                    _ = try await desk.store.write { db in try await desk.updateOnCallPolicy(id, input, by: s.actor, on: db) }
+                } catch let DomainError.invalid(field: "targets", detail) {
+                    throw DomainError.invalid(field: "step_targets", detail)
+                }
+                return "/admin/oncall/policies?done=saved"
+            }
+        }
+    }
+
+    struct OnCallPolicyPage {
+        let frame: Frame; let t: [String: String]; let tab: Tab; let error: String?
+        let id: String
+        let form: OnCallPolicyForm
+    }
+
+    /// One escalation policy, its form filled with its steps (or with what was typed, after a refusal).
+    private func onCallPolicy(_ r: Request, _ c: EscaleContext, error: String? = nil, draft: Form? = nil) async throws -> Response {
+        let s = try admin(r, c)
+        let l = PageContext.localizer(request: r, session: s)
+        let id = try c.uuid("id", "on-call policy")
+        let policy = try await desk.onCallPolicy(id, by: s.actor)
+        var stored = Form()
+        stored.fields["name"] = [policy.name]
+        stored.fields["repeat"] = [String(policy.repeat)]
+        for (i, step) in policy.steps.enumerated() {
+            stored.fields["step\(i)_delay"] = [String(step.delayMinutes)]
+            stored.fields["step\(i)_target"] = step.targets.map { t in t.scheduleId.map { "schedule:\($0)" } ?? "user:\(t.userId!)" }
+        }
+        let schedules = try await desk.listSchedules(by: s.actor)
+        let staff = try await staffMembers(s.actor)
+        let b = try await base(r, s, l, title: policy.name, tab: Tab(onCallPolicies: true), error: error)
+        return views.page("admin_oncall_policy", OnCallPolicyPage(
+            frame: b.frame, t: b.t, tab: b.tab, error: b.error, id: id.uuidString,
+            form: OnCallPolicyForm(draft: draft ?? stored, schedules: schedules, staff: staff, l)),
+            status: error == nil ? .ok : .unprocessableContent)
     }
 
     /// Active support staff, by name: who can be on call or paged.
@@ -307,7 +348,7 @@ extension AdminPages {
     }
 
     struct OnCallPoliciesPage {
-        struct Row { let name: String; let steps: [String]; let repeats: String }
+        struct Row { let id: String; let name: String; let steps: [String]; let repeats: String }
         let frame: Frame; let t: [String: String]; let tab: Tab; let error: String?
         let policies: [Row]
         let any: Bool
@@ -325,7 +366,7 @@ extension AdminPages {
         let b = try await base(r, s, l, title: l.t("oncall_policies"), tab: Tab(onCallPolicies: true), error: error)
         return views.page("admin_oncall_policies", OnCallPoliciesPage(
             frame: b.frame, t: b.t, tab: b.tab, error: b.error,
-            policies: policies.map { .init(name: $0.name, steps: OnCallPages.stepLines($0, schedules: scheduleNames, names: names, l),
+            policies: policies.map { .init(id: $0.id.uuidString, name: $0.name, steps: OnCallPages.stepLines($0, schedules: scheduleNames, names: names, l),
                                            repeats: l.t("oncall_repeat", String($0.repeat))) },
             any: !policies.isEmpty, form: OnCallPolicyForm(draft: draft, schedules: schedules, staff: staff, l)),
             status: error == nil ? .ok : .unprocessableContent)
