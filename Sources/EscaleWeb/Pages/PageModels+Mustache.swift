@@ -147,6 +147,7 @@ extension TicketPages.StaffPage: MustacheParent {
         case "groupOptions": groupOptions
         case "canEscalate": canEscalate
         case "paging": paging
+        case "relations": relations
         default: nil
         }
     }
@@ -164,6 +165,7 @@ extension TicketPages.RequesterPage: MustacheParent {
         case "draft": draft
         case "resolved": resolved
         case "closed": closed
+        case "mergedInto": mergedInto
         default: nil
         }
     }
