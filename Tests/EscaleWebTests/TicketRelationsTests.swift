@@ -286,4 +286,22 @@ struct TicketRelationsTests {
             #expect(try await agent.follow(refused).contains("fusionné dans un autre"))
         }
     }
+
+    @Test("links and watchers are serialised as documented")
+    func wireFormat() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let a = try await w.aliceTicket("A"), b = try await w.aliceTicket("B")
+            let doc = try JSONSerialization.jsonObject(with: Data(try await api.get("/api/v1/openapi.json", token: nil).body.readableBytesView)) as! [String: Any]
+            let schemas = (doc["components"] as! [String: Any])["schemas"] as! [String: Any]
+
+            let link = try await api.post("/api/v1/tickets/\(a.id)/links", token: w.agent1Token, TicketLinkInput(kind: .parent, ticketId: b.id))
+            WireFormatTests.check(link.object, against: "TicketLink", in: schemas)
+            let follow = try await api.send(.post, "/api/v1/tickets/\(a.id)/watchers/me", token: w.agent1Token)
+            for watcher in follow.object["items"] as! [[String: Any]] { WireFormatTests.check(watcher, against: "Watcher", in: schemas) }
+            let events = try await api.get("/api/v1/tickets/\(a.id)/timeline", token: w.agent1Token).object["items"] as! [[String: Any]]
+            let kinds = ((schemas["EventKind"] as! [String: Any])["enum"] as! [String])
+            #expect(events.contains { $0["kind"] as? String == "linked" } && kinds.contains("linked") && kinds.contains("merged"))
+        }
+    }
 }
