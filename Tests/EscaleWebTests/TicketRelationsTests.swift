@@ -165,6 +165,10 @@ struct TicketRelationsTests {
             #expect(try await Self.timeline(api, target.id, token: w.bobToken).allSatisfy { $0.kind != .merged })
             let watchers = try await api.get("/api/v1/tickets/\(target.id)/watchers", token: w.agent1Token).json(Page<WatcherDTO>.self).items
             #expect(watchers.map(\.userId).contains(w.alice.id))
+            // so she hears of the target's public replies
+            _ = try await api.create("/api/v1/tickets/\(target.id)/comments", token: w.agent1Token, CommentInput(body: "Borne remplacée", isPublic: true), as: EventDTO.self)
+            _ = try await api.desk.drainDueJobs()
+            #expect(try await OutboxModel.query(on: api.desk.store.database).all().contains { $0.toAddress == w.alice.email && $0.body.contains(target.number) })
             // Replying to the merged ticket is refused, naming the target
             for token in [w.aliceToken, w.agent1Token] {
                 let reply = try await api.post("/api/v1/tickets/\(source.id)/comments", token: token, CommentInput(body: "Toujours en panne", isPublic: true))
@@ -223,6 +227,13 @@ struct TicketRelationsTests {
             #expect(try await api.get("/api/v1/tickets/\(t.id)/watchers", token: w.agent1Token).json(Page<WatcherDTO>.self).items.isEmpty)
             #expect(try await api.post("/api/v1/tickets/\(t.id)/watchers", token: w.agent1Token, WatcherInput(userId: w.agent2.id)).status == .ok)
             #expect(try await api.post("/api/v1/tickets/\(t.id)/watchers", token: w.agent1Token, WatcherInput(userId: w.bob.id)).status == .unprocessableContent)
+            // A status change by someone else is told too
+            let etag = try await Self.etag(api, t.id, token: w.agent1Token)
+            var patch = TicketPatch(); patch.status = .inProgress
+            #expect(try await api.send(.patch, "/api/v1/tickets/\(t.id)", token: w.agent1Token, headers: [.ifMatch: etag], json: patch).status == .ok)
+            _ = try await api.desk.drainDueJobs()
+            let told = try await OutboxModel.query(on: api.desk.store.database).all().filter { $0.toAddress == "agent2@desk.example" }
+            #expect(told.count == 2 && told.contains { $0.body.contains("in_progress") })
             #expect(try await api.get("/api/v1/tickets/\(t.id)/watchers", token: w.aliceToken).status == .forbidden)
             #expect(try await api.send(.post, "/api/v1/tickets/\(t.id)/watchers/me", token: w.aliceToken).status == .forbidden)
         }
