@@ -20,6 +20,14 @@ public enum TicketEventKind: String, Codable, Sendable, CaseIterable {
     case acknowledged
     /// A notification could not be delivered after every retry (`field` the channel, `reason` the last error).
     case deliveryFailed = "delivery_failed"
+    /// A link to another ticket was made (`field` the link kind seen from this ticket, `newValue` the other ticket's
+    /// number). Internal: the other ticket may be outside the requester's scope.
+    case linked
+    /// A link to another ticket was removed (`field` the link kind seen from this ticket, `oldValue` its number).
+    case unlinked
+    /// A merge: on the merged ticket (public) `field` is `into` and `newValue` the ticket it was merged into; on that
+    /// ticket (internal) `field` is `from` and `newValue` the merged ticket's number.
+    case merged
 }
 
 /// One entry of a ticket's append-only timeline. Never updated or deleted: audit, SLA and reports derive from it.

@@ -403,12 +403,15 @@ extension Desk {
 
     enum NotificationEvent: String, Codable {
         case page, escalation, reopened
+        /// A ticket someone watches had a public reply or a status change by someone else.
+        case watched
 
         var title: String {
             switch self {
             case .page: "Page"
             case .escalation: "Escalation"
             case .reopened: "Reopened"
+            case .watched: "Update"
             }
         }
     }
@@ -431,9 +434,13 @@ extension Desk {
     }
 
     /// Queues a message to every contact method of a person (each delivered, and retried, on its own).
-    func notify(_ userId: UUID, about ticket: Ticket, event: NotificationEvent, reason: String, incidentId: UUID?, on db: any Database) async throws {
-        let methods = try await ContactMethodModel.query(on: db).filter(\.$userId == userId).all()
-        guard !methods.isEmpty, let user = try await UserModel.find(userId, on: db) else { return }
+    /// With `emailByDefault`, someone without a contact method is written to at their account's address.
+    func notify(_ userId: UUID, about ticket: Ticket, event: NotificationEvent, reason: String, incidentId: UUID?,
+                emailByDefault: Bool = false, on db: any Database) async throws {
+        var methods = try await ContactMethodModel.query(on: db).filter(\.$userId == userId).all().map { (type: $0.type, address: $0.address) }
+        guard let user = try await UserModel.find(userId, on: db) else { return }
+        if methods.isEmpty, emailByDefault { methods = [("email", user.email)] }
+        guard !methods.isEmpty else { return }
         let organization = try await OrganizationModel.find(ticket.organizationId, on: db)?.name ?? ""
         let ack = try await incidentId.asyncMap { try await self.acknowledgeURL(incidentId: $0, userId: userId) }
         for m in methods {

@@ -178,13 +178,17 @@ extension Desk {
             change.assigneeId = .some(a)
         }
         if let p = patch.parentId {
-            if let p { _ = try await self.ticket(p, by: actor, on: db) }
+            if let p {
+                _ = try await self.ticket(p, by: actor, on: db)
+                try await checkParent(of: ticket.id, to: p, on: db)
+            }
             change.parentId = .some(p)
         }
         let contract = try await activeContract(of: ticket.organizationId, on: db)
         let before = ticket
         let events = try ticket.apply(change, matrix: try await priorityMatrix(on: db), contract: contract, by: actor, at: now)
         try await save(ticket, before: before, events: events, on: db)
+        if ticket.parentId != before.parentId { try await syncParentLink(of: ticket, by: actor, on: db) }
         // Staff raising the priority is triage: a ticket that now qualifies pages on-call.
         if ticket.priority < before.priority { try await routeToOnCallIfNeeded(ticket, on: db) }
         return ticket
@@ -193,6 +197,7 @@ extension Desk {
     /// A public reply or an internal note, optionally with attachments uploaded beforehand.
     public func comment(on id: UUID, _ input: CommentInput, files: [StoredFile] = [], by actor: Actor, on db: any Database) async throws -> (id: UUID, event: TicketEvent, attachments: [AttachmentModel]) {
         var ticket = try await self.ticket(id, by: actor, forUpdate: true, on: db)
+        try await refuseIfMerged(ticket, on: db)
         let before = ticket
         let event = try ticket.comment(body: input.body, isPublic: input.isPublic, by: actor, at: now)
         var events = [event]
@@ -296,6 +301,7 @@ extension Desk {
         var events = events
         if let ended = try await pagingEnded(by: events, on: ticket, on: db) { events.append(ended) }
         let ids = try await TicketRepository.append(events, to: ticket.id, version: ticket.version, on: db)
+        try await notifyWatchers(ticket, events: events, on: db)
         if ticket.subject != before.subject || ticket.description != before.description {
             try await SearchIndex.reindexTicket(ticket, on: db)
         }

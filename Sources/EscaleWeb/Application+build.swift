@@ -97,6 +97,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     AuthController(desk: desk).register(on: authenticated)
     DirectoryController(desk: desk, runner: runner).register(on: authenticated)
     TicketController(desk: desk, runner: runner).register(on: authenticated)
+    TicketRelationController(desk: desk, runner: runner).register(on: authenticated)
     CalendarController(desk: desk, runner: runner).register(on: authenticated)
     OnCallController(desk: desk, runner: runner).register(on: authenticated)
 
@@ -109,6 +110,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     QueueTools(desk: desk, views: views).register(on: pages)
     NewTicketPage(desk: desk, views: views).register(on: pages)
     TicketPages(desk: desk, views: views).register(on: pages)
+    TicketRelationPages(desk: desk, views: views).register(on: pages)
     SearchPage(desk: desk, views: views).register(on: pages)
     AdminPages(desk: desk, views: views).register(on: pages)
     OnCallPages(desk: desk, views: views).register(on: pages)

@@ -17,6 +17,7 @@ struct TicketEventTests {
         #expect(TicketEventKind.fieldChanged.rawValue == "field_changed")
         #expect(TicketEventKind.workLogged.rawValue == "work_logged")
         #expect(TicketEventKind.deliveryFailed.rawValue == "delivery_failed")
-        #expect(TicketEventKind.allCases.count == 12)
+        #expect(TicketEventKind.merged.rawValue == "merged" && TicketEventKind.unlinked.rawValue == "unlinked")
+        #expect(TicketEventKind.allCases.count == 15)
     }
 }

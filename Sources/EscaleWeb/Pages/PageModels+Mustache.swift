@@ -267,6 +267,7 @@ extension TicketPages.StaffPage: MustacheParent {
         case "groupOptions": groupOptions
         case "canEscalate": canEscalate
         case "paging": paging
+        case "relations": relations
         default: nil
         }
     }
@@ -284,6 +285,7 @@ extension TicketPages.RequesterPage: MustacheParent {
         case "draft": draft
         case "resolved": resolved
         case "closed": closed
+        case "mergedInto": mergedInto
         default: nil
         }
     }

@@ -226,6 +226,10 @@ struct TimelineEntry {
             // Acknowledged explicitly, or the paging ended because the ticket was handled meanwhile.
             summary = e.field.flatMap { l.strings["event_paging_ended_\($0)"] } ?? l.t("event_acknowledged")
         case .deliveryFailed: summary = l.t("event_delivery_failed", e.field ?? "", person(e.newValue))
+        case .linked, .unlinked:
+            let kind = l.strings["link_kind_\(e.field ?? "")"] ?? (e.field ?? "")
+            summary = l.t(e.kind == .linked ? "event_linked" : "event_unlinked", kind, e.newValue ?? e.oldValue ?? "")
+        case .merged: summary = l.t(e.field == "from" ? "event_merged_from" : "event_merged_into", e.newValue ?? "")
         }
     }
 

@@ -49,6 +49,7 @@ struct TicketPages {
         let canEscalate: Bool
         /// Someone is being paged for this ticket and nobody has acknowledged yet.
         let paging: Bool
+        let relations: TicketRelationsView
     }
 
     struct RequesterPage {
@@ -61,6 +62,8 @@ struct TicketPages {
         let draft: Draft
         let resolved: Bool
         let closed: Bool
+        /// The number of the ticket this one was merged into.
+        let mergedInto: String?
     }
 
     func register(on router: RouterGroup<EscaleContext>) {
@@ -109,7 +112,8 @@ struct TicketPages {
             let frame = try await PageContext.frame(l, session: s, desk: desk, title: "\(ticket.number) · \(ticket.subject)", request: request, live: live,
                                                     flashArgument: ticket.number)
             return views.page("request", RequesterPage(frame: frame, t: frame.t, ticket: header, entries: entries, conflict: conflict, error: error,
-                                                       draft: draft, resolved: ticket.status == .resolved, closed: ticket.status == .closed))
+                                                       draft: draft, resolved: ticket.status == .resolved, closed: ticket.status == .closed,
+                                                       mergedInto: try await TicketRelationsView.mergedInto(ticket, desk: desk)))
         }
         let groups = try await desk.listGroups(by: s.actor).filter { $0.active && ($0.servesAllOrganizations || $0.organizationIds.contains(ticket.organizationId)) }
         let staff = try await desk.assignableAgents(group: nil)
@@ -142,7 +146,8 @@ struct TicketPages {
             drawn: Self.updateFields.map { Option(value: $0, label: Self.stored(ticket)[$0] ?? "", selected: false) },
             drawnAssignee: ticket.assigneeId?.uuidString ?? "", drawnTier: String(ticket.tier.rawValue),
             canEscalate: !higher.isEmpty && ticket.status.isOpen,
-            paging: try await desk.incident(ofTicket: ticket, by: s.actor)?.state == "active"))
+            paging: try await desk.incident(ofTicket: ticket, by: s.actor)?.state == "active",
+            relations: try await TicketRelationsView.make(ticket, actor: s.actor, desk: desk, l: l)))
     }
 
     /// A change the form asks for that someone else made differently meanwhile.
@@ -152,7 +157,7 @@ struct TicketPages {
     /// changed that someone else changed too (a reply, a note or time logged never clash). A conflict or a refusal
     /// keeps everything typed and redirects to the page, which shows it again (post/redirect/get: the address bar
     /// never stays on a POST).
-    private func act(_ request: Request, _ context: EscaleContext, draft: @escaping (Form) -> Draft = { _ in Draft() },
+    func act(_ request: Request, _ context: EscaleContext, draft: @escaping (Form) -> Draft = { _ in Draft() },
                      conflicts: @escaping (Form, Ticket) -> [String] = { _, _ in [] },
                      _ body: @escaping (Form, Desk.WebSession, Ticket) async throws -> String) async throws -> Response {
         let s = try PageContext.requireSession(request, context)
@@ -177,7 +182,7 @@ struct TicketPages {
         } catch let e as DomainError {
             form.discardFiles()
             switch e {
-            case .invalid, .invalidFields, .invalidTransition, .forbidden:
+            case .invalid, .invalidFields, .invalidTransition, .forbidden, .conflict:
                 return try await keep(Kept(error: l.message(for: e), draft: typed), seq: n, session: s)
             default: throw e
             }
