@@ -147,7 +147,8 @@ public final class Store: Sendable {
         [M001_CreateDirectory(), M002_CreateTickets(), M003_CreateSearchIndex(), M004_SeedCatalogue(), M005_CreateWebSessions(),
          M006_QueueSortIndexes(), M007_CreateCalendars(), M008_CreateSLAPolicies(),
          M009_CreateTicketSLA(), M010_CreateJobs(), M011_CreateOnCall(), M012_CreateAuthThrottles(),
-         M013_ContractPageBeforeTriage(), M014_IncidentAcknowledgedVia(), M015_RoutingAndLanguages(), M016_CreateFormDrafts(), M017_TicketSLAWarningIndexes()]
+         M013_ContractPageBeforeTriage(), M014_IncidentAcknowledgedVia(), M015_RoutingAndLanguages(), M016_CreateFormDrafts(), M017_TicketSLAWarningIndexes(),
+         M018_CreateCannedRepliesAndMacros()]
     }
 
     /// Applies pending migrations. On PostgreSQL an advisory lock makes concurrent starts wait for each other.
