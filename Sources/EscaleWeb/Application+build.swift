@@ -98,6 +98,8 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     DirectoryController(desk: desk, runner: runner).register(on: authenticated)
     TicketController(desk: desk, runner: runner).register(on: authenticated)
     CalendarController(desk: desk, runner: runner).register(on: authenticated)
+    CannedReplyController(desk: desk, runner: runner).register(on: authenticated)
+    MacroController(desk: desk, runner: runner).register(on: authenticated)
     OnCallController(desk: desk, runner: runner).register(on: authenticated)
 
     // The web interface: session cookie instead of bearer token, HTML error pages.
