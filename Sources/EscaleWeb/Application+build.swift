@@ -110,6 +110,8 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     QueuePages(desk: desk, views: views).register(on: pages)
     NewTicketPage(desk: desk, views: views).register(on: pages)
     TicketPages(desk: desk, views: views).register(on: pages)
+    CannedReplyPages(desk: desk, views: views).register(on: pages)
+    MacroPages(desk: desk, views: views).register(on: pages)
     SearchPage(desk: desk, views: views).register(on: pages)
     AdminPages(desk: desk, views: views).register(on: pages)
     OnCallPages(desk: desk, views: views).register(on: pages)

@@ -147,6 +147,7 @@ extension TicketPages.StaffPage: MustacheParent {
         case "groupOptions": groupOptions
         case "canEscalate": canEscalate
         case "paging": paging
+        case "tools": tools
         default: nil
         }
     }

@@ -49,6 +49,8 @@ struct TicketPages {
         let canEscalate: Bool
         /// Someone is being paged for this ticket and nobody has acknowledged yet.
         let paging: Bool
+        /// The agent's canned replies and macros (`TicketToolsView`).
+        let tools: TicketToolsView
     }
 
     struct RequesterPage {
@@ -139,7 +141,8 @@ struct TicketPages {
             drawn: Self.updateFields.map { Option(value: $0, label: Self.stored(ticket)[$0] ?? "", selected: false) },
             drawnAssignee: ticket.assigneeId?.uuidString ?? "", drawnTier: String(ticket.tier.rawValue),
             canEscalate: !higher.isEmpty && ticket.status.isOpen,
-            paging: try await desk.incident(ofTicket: ticket, by: s.actor)?.state == "active"))
+            paging: try await desk.incident(ofTicket: ticket, by: s.actor)?.state == "active",
+            tools: try await TicketToolsView.make(desk: desk, actor: s.actor, l)))
     }
 
     /// A change the form asks for that someone else made differently meanwhile.

@@ -10,7 +10,7 @@ enum SafeRedirect {
         "/admin/groups", "/admin/groups/:id", "/admin/matrix", "/admin/oncall/policies", "/admin/oncall/schedules",
         "/admin/oncall/schedules/:id", "/admin/organizations", "/admin/organizations/:id", "/admin/settings", "/admin/sla-policies",
         "/admin/sla-policies/:id", "/admin/users", "/admin/users/:id", "/admin/throttles",
-        "/attachments/:id", "/oncall", "/oncall/ack/:incident/:user/:sig", "/queues/:queue", "/requests", "/requests/new",
+        "/attachments/:id", "/canned-replies", "/canned-replies/:id", "/macros", "/macros/:id", "/oncall", "/oncall/ack/:incident/:user/:sig", "/queues/:queue", "/requests", "/requests/new",
         "/search", "/tickets/:seq", "/tickets/new",
     ].map { $0.split(separator: "/").map(String.init) }
 
