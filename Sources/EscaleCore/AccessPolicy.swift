@@ -123,4 +123,16 @@ public enum AccessPolicy {
         case .requester, .clientManager: false
         }
     }
+
+    /// Canned replies and macros: staff see their own and the shared ones; a personal one is its owner's alone, and
+    /// only supervisors and admins create, change or delete shared ones.
+    public static func canSeeAgentTool(_ actor: Actor, ownerId: UUID, shared: Bool) -> Bool {
+        actor.role.isStaff && (shared || ownerId == actor.userId)
+    }
+
+    public static func canManageAgentTool(_ actor: Actor, ownerId: UUID, shared: Bool) -> Bool {
+        guard actor.role.isStaff else { return false }
+        if shared { return allows(actor, .shareWithTeam) }
+        return ownerId == actor.userId
+    }
 }

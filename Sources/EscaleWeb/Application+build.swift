@@ -99,6 +99,8 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     TicketController(desk: desk, runner: runner).register(on: authenticated)
     TicketRelationController(desk: desk, runner: runner).register(on: authenticated)
     CalendarController(desk: desk, runner: runner).register(on: authenticated)
+    CannedReplyController(desk: desk, runner: runner).register(on: authenticated)
+    MacroController(desk: desk, runner: runner).register(on: authenticated)
     OnCallController(desk: desk, runner: runner).register(on: authenticated)
 
     // The web interface: session cookie instead of bearer token, HTML error pages.
@@ -111,6 +113,8 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     NewTicketPage(desk: desk, views: views).register(on: pages)
     TicketPages(desk: desk, views: views).register(on: pages)
     TicketRelationPages(desk: desk, views: views).register(on: pages)
+    CannedReplyPages(desk: desk, views: views).register(on: pages)
+    MacroPages(desk: desk, views: views).register(on: pages)
     SearchPage(desk: desk, views: views).register(on: pages)
     AdminPages(desk: desk, views: views).register(on: pages)
     OnCallPages(desk: desk, views: views).register(on: pages)

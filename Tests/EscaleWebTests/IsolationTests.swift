@@ -104,6 +104,10 @@ struct IsolationTests {
         case (.post, "/api/v1/calendars"): return json(CalendarAPITests.office)
         case (.post, "/api/v1/sla-policies"): return json(CalendarAPITests.policy(calendar: UUID()))
         case (.post, "/api/v1/users/{id}/contact-methods"): return json(ContactMethodInput(type: "email", address: "evil@example.com"))
+        case (.post, "/api/v1/canned-replies"): return json(CannedReplyInput(title: "Evil", bodyFr: "Bonjour", shared: true))
+        case (.patch, "/api/v1/canned-replies/{id}"): return json(["title": "Evil"])
+        case (.post, "/api/v1/macros"): return json(MacroInput(name: "Evil", shared: true, actions: MacroActions(status: .closed)))
+        case (.patch, "/api/v1/macros/{id}"): return json(["name": "Evil"])
         case (.post, _), (.patch, _), (.put, _): return json([String: String]())
         default: return nil
         }

@@ -268,6 +268,7 @@ extension TicketPages.StaffPage: MustacheParent {
         case "canEscalate": canEscalate
         case "paging": paging
         case "relations": relations
+        case "tools": tools
         default: nil
         }
     }

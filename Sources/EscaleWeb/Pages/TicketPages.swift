@@ -50,6 +50,8 @@ struct TicketPages {
         /// Someone is being paged for this ticket and nobody has acknowledged yet.
         let paging: Bool
         let relations: TicketRelationsView
+        /// The agent's canned replies and macros (`TicketToolsView`).
+        let tools: TicketToolsView
     }
 
     struct RequesterPage {
@@ -147,7 +149,8 @@ struct TicketPages {
             drawnAssignee: ticket.assigneeId?.uuidString ?? "", drawnTier: String(ticket.tier.rawValue),
             canEscalate: !higher.isEmpty && ticket.status.isOpen,
             paging: try await desk.incident(ofTicket: ticket, by: s.actor)?.state == "active",
-            relations: try await TicketRelationsView.make(ticket, actor: s.actor, desk: desk, l: l)))
+            relations: try await TicketRelationsView.make(ticket, actor: s.actor, desk: desk, l: l),
+            tools: try await TicketToolsView.make(desk: desk, actor: s.actor, l)))
     }
 
     /// A change the form asks for that someone else made differently meanwhile.

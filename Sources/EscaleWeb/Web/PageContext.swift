@@ -113,6 +113,7 @@ enum PageContext {
         if session.actor.role.isStaff {
             items.append(.init(label: l.t("nav_new_ticket"), href: "/tickets/new", count: nil, current: path == "/tickets/new", id: "nav-new-ticket"))
             items.append(.init(label: l.t("nav_oncall"), href: "/oncall", count: nil, current: path.hasPrefix("/oncall"), id: "nav-oncall"))
+            items.append(.init(label: l.t("nav_canned_replies"), href: "/canned-replies", count: nil, current: path.hasPrefix("/canned-replies"), id: "nav-canned"))
         }
         if AccessPolicy.allows(session.actor, .supervise) {
             items.append(.init(label: l.t("nav_supervisor"), href: "/supervisor", count: nil, current: path == "/supervisor", id: "nav-supervisor"))

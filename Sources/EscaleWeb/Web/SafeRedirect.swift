@@ -10,8 +10,8 @@ enum SafeRedirect {
         "/admin/groups", "/admin/groups/:id", "/admin/matrix", "/admin/oncall/policies", "/admin/oncall/policies/:id", "/admin/oncall/schedules",
         "/admin/oncall/schedules/:id", "/admin/organizations", "/admin/organizations/:id", "/admin/settings", "/admin/sla-policies",
         "/admin/sla-policies/:id", "/admin/users", "/admin/users/:id", "/admin/throttles",
-        "/attachments/:id", "/oncall", "/oncall/ack/:incident/:user/:sig", "/queues/:queue", "/reports/sla", "/reports/sla.csv", "/requests",
-        "/requests/new", "/search", "/supervisor", "/tickets/:seq", "/tickets/new",
+        "/attachments/:id", "/canned-replies", "/canned-replies/:id", "/macros", "/macros/:id", "/oncall", "/oncall/ack/:incident/:user/:sig",
+        "/queues/:queue", "/reports/sla", "/reports/sla.csv", "/requests", "/requests/new", "/search", "/supervisor", "/tickets/:seq", "/tickets/new",
     ].map { $0.split(separator: "/").map(String.init) }
 
     /// The normalised local target, or "/" when `raw` is not one.
