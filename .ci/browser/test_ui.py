@@ -331,6 +331,16 @@ def test_on_call_page_and_acknowledgement(users, browser):
     assert t("fr", "oncall_paging") not in agent.text("main")
     assert t("fr", "event_acknowledged") in agent.text("#timeline")
 
+    # A second outage: this time the agent simply takes the ticket ("M'assigner"), which ends the paging too.
+    second = api("POST", "/tickets", {"subject": unique("Compresseur en panne"), "description": "Alarme.", "impact": "high", "urgency": "high"},
+                 token(worker["email"], worker["password"]))
+    agent.open("/tickets/%d" % int(re.sub(r"\D", "", second["number"])))
+    agent.wait_for_text("#timeline", t("fr", "event_paged", noe.name))
+    agent.press(t("fr", "ticket_assign_me"))
+    assert agent.flash() == t("fr", "flash_assigned")
+    assert t("fr", "oncall_paging") not in agent.text("main")
+    assert t("fr", "event_paging_ended_assignment") in agent.text("#timeline")
+
 
 def test_agent_opens_ticket_for_caller(users, browser):
     """10. A phone call: the agent opens "New ticket", is told every problem of an empty form at once, finds the
@@ -359,6 +369,8 @@ def test_agent_opens_ticket_for_caller(users, browser):
     assert fact(agent, t("fr", "field_assignee")) == nadia.name
     assert fact(agent, t("fr", "field_channel")) == t("fr", "channel_phone")
     assert fact(agent, t("fr", "field_requester")) == marie.name
+    # French as it is written: impact is masculine, urgency feminine.
+    assert "(Élevé × Moyenne)" in agent.text("#ticket-header")
 
 
 def test_stale_form_keeps_what_was_typed(users, browser):
@@ -404,3 +416,24 @@ def test_stale_form_keeps_what_was_typed(users, browser):
     agent.fill(t("fr", "ticket_reply_label"), "Nous regardons.")
     agent.press(t("fr", "ticket_send_reply"))
     assert agent.flash() == t("fr", "flash_reply")
+
+
+def test_administrator_first_day(users, browser):
+    """12. The first administrator, whose browser speaks English, reads English (nobody chose a language for them),
+    and sets the installation up through the pages: the default language of new users and the default N1 group."""
+    from escale_ui import ADMIN_EMAIL, ADMIN_PASSWORD, User, api, token
+
+    admin = UI(browser("en"), "en").sign_in(User("admin", ADMIN_EMAIL, ADMIN_PASSWORD, "Administrator", "admin", "en"))
+    admin.follow(admin.link(t("en", "nav_admin")))
+    admin.follow(admin.link(t("en", "admin_settings")))
+    admin.assert_translated()
+    admin.choose(t("en", "settings_default_language"), "Français")
+    admin.choose(t("en", "settings_default_group", "N1"), "Helpdesk N1")
+    admin.press(t("en", "action_save"))
+    assert admin.flash() == t("en", "flash_saved")
+    settings = api("GET", "/settings", token=token(ADMIN_EMAIL, ADMIN_PASSWORD))
+    assert settings["default_locale"] == "fr" and settings.get("default_groups", {}).get("n1")
+    # Back to "follow the browser", as the other scenarios expect.
+    admin.choose(t("en", "settings_default_language"), t("en", "settings_language_browser"))
+    admin.press(t("en", "action_save"))
+    assert "default_locale" not in api("GET", "/settings", token=token(ADMIN_EMAIL, ADMIN_PASSWORD))

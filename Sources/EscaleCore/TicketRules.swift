@@ -93,13 +93,14 @@ extension Ticket {
 
     /// Where a ticket just opened lands: a group (whose tier becomes the ticket's) and possibly an assignee (the agent
     /// who took the call). Part of the creation, so the version stays 1; the events say who placed it.
-    public mutating func place(group: (id: UUID, tier: Tier)?, assigneeId: UUID?, by actor: UUID, at now: Date) -> [TicketEvent] {
+    /// `routed`: the desk chose the group (`GroupRouting`), so the entry is the desk's, not the person's.
+    public mutating func place(group: (id: UUID, tier: Tier)?, routed: Bool = false, assigneeId: UUID?, by actor: UUID, at now: Date) -> [TicketEvent] {
         precondition(version == 1 && status == .new, "only a ticket being opened is placed")
         var events: [TicketEvent] = []
         if let group {
             tier = group.tier
             groupId = group.id
-            events.append(TicketEvent(kind: .assigned, actorId: actor, at: now, isPublic: false, field: "group", oldValue: nil, newValue: group.id.uuidString))
+            events.append(TicketEvent(kind: .assigned, actorId: routed ? nil : actor, at: now, isPublic: false, field: "group", oldValue: nil, newValue: group.id.uuidString))
         }
         if let assigneeId {
             self.assigneeId = assigneeId

@@ -12,6 +12,8 @@ extension Desk {
         let matrix: PriorityMatrix
         /// Named by staff, or routed (`GroupRouting`).
         let group: (id: UUID, tier: Tier)?
+        /// The desk chose the group, nobody named it.
+        let routed: Bool
         let assigneeId: UUID?
 
         /// The same ticket for a requester of the same organization created in the writing transaction (a caller
@@ -20,7 +22,7 @@ extension Desk {
             precondition(user.organizationId == draft.organizationId, "a caller of another organization")
             var d = draft
             d.requesterId = user.id
-            return PreparedTicket(draft: d, contract: contract, matrix: matrix, group: group, assigneeId: assigneeId)
+            return PreparedTicket(draft: d, contract: contract, matrix: matrix, group: group, routed: routed, assigneeId: assigneeId)
         }
     }
 
@@ -52,7 +54,7 @@ extension Desk {
                                              organizationId: organizationId, on: db).map { ($0, tier) }
         }
         let prepared = PreparedTicket(draft: draft, contract: try await activeContract(of: organizationId, on: db), matrix: try await priorityMatrix(on: db),
-                                      group: group, assigneeId: input.assigneeId)
+                                      group: group, routed: input.groupId == nil, assigneeId: input.assigneeId)
         // Validate now, so a refused ticket never takes the write lock nor burns a number.
         _ = try Ticket.open(draft, id: UUID(), seq: 1, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
         return prepared
@@ -62,7 +64,7 @@ extension Desk {
     public func createTicket(_ prepared: PreparedTicket, by actor: Actor, on db: any Database) async throws -> Ticket {
         let seq = try await TicketRepository.nextSeq(on: db)
         var (ticket, created) = try Ticket.open(prepared.draft, id: UUID(), seq: seq, matrix: prepared.matrix, contract: prepared.contract, by: actor.userId, at: now)
-        let placed = ticket.place(group: prepared.group, assigneeId: prepared.assigneeId, by: actor.userId, at: now)
+        let placed = ticket.place(group: prepared.group, routed: prepared.routed, assigneeId: prepared.assigneeId, by: actor.userId, at: now)
         let clocks = try await refreshSLA(ticket, created: true, on: db).recorded
         try await TicketRepository.insertNew(ticket, events: [created] + placed + clocks, on: db)
         // Someone took it as it arrived (a call answered): nobody needs paging.

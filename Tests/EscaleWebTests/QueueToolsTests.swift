@@ -36,6 +36,12 @@ struct QueueToolsTests {
             let status = try await agent.post("/queues/bulk", [("back", "/queues/open"), ("action", "status"), ("value", "assigned")] + seqs.map { ("ticket", $0) })
             #expect(status.location?.contains("n=2") == true && status.location?.contains("refused=\(tickets[2].number)") == true, "\(status.location ?? "")")
             #expect(try await agent.follow(status).contains("Refusé pour : \(tickets[2].number)"))
+            // Two tickets merged into the third in one go: closed, pointing to it.
+            _ = try await agent.get("/queues/open")
+            let merged = try await agent.post("/queues/bulk", [("back", "/queues/open"), ("action", "merge"), ("tag", tickets[2].number)] + seqs.map { ("ticket", $0) })
+            #expect(merged.location == "/queues/open?done=bulk&n=2", "\(merged.location ?? merged.html)")
+            for t in tickets.prefix(2) { #expect(try await api.get("/api/v1/tickets/\(t.id)", token: w.agent1Token).json(TicketDTO.self).status == .closed) }
+            #expect(try await api.get("/api/v1/tickets/\(tickets[2].id)", token: w.agent1Token).json(TicketDTO.self).status != .closed)
             // Only a queue page is a place to come back to.
             _ = try await agent.get("/queues/open")
             #expect(try await agent.post("/queues/bulk", [("back", "https://evil.example/"), ("action", "assign_me"), ("ticket", seqs[2])]).location?.hasPrefix("/queues/mine") == true)

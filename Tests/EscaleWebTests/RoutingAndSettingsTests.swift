@@ -21,6 +21,9 @@ struct RoutingAndSettingsTests {
             // One N1 group serves everyone: it takes the portal's tickets, which then show in its members' "my groups".
             let t = try await w.aliceTicket()
             #expect(t.groupId == w.n1.id)
+            // The desk routed it: the entry is the desk's, not Alice's.
+            let routedBy = try await api.get("/api/v1/tickets/\(t.id)/timeline", token: w.agent1Token).json(Page<EventDTO>.self).items.first { $0.kind == .assigned }
+            #expect(routedBy != nil && routedBy?.actorId == nil)
             let mine = try await api.get("/api/v1/tickets?group_id=\(w.n1.id)", token: w.agent1Token).json(Page<TicketDTO>.self).items
             #expect(mine.map(\.id) == [t.id])
 

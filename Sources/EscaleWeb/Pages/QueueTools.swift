@@ -33,7 +33,7 @@ struct QueueTools {
         return Model(
             back: request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""), queue: queue.rawValue,
             filters: kept.sorted { $0.key < $1.key }.map { Option(value: $0.value, label: $0.key, selected: false) },
-            actions: ["assign_me", "assign", "group", "status", "tag"].map { Option(value: $0, label: l.t("bulk_\($0)"), selected: false) },
+            actions: ["assign_me", "assign", "group", "status", "tag", "merge"].map { Option(value: $0, label: l.t("bulk_\($0)"), selected: false) },
             agents: directory.staff.map { Option(value: $0.id.uuidString, label: $0.name, selected: false) },
             groups: directory.groups.filter(\.active).map { Option(value: $0.id.uuidString, label: "\($0.name) (\($0.tier.label))", selected: false) },
             statuses: l.statusOptions(selected: nil),
@@ -80,6 +80,14 @@ struct QueueTools {
         guard !seqs.isEmpty else { return Self.back(form, "done=bulk_none") }
         guard seqs.count <= Self.maxBulk else { throw DomainError.invalid(field: "ticket", "at most \(Self.maxBulk) tickets at once") }
         let value = form.text("value")
+        // Merging needs the ticket they all go into, named by its number.
+        var target: Ticket?
+        if form["action"] == "merge" {
+            guard let n = form.text("tag").flatMap(TicketNumber.parse) else {
+                throw DomainError.invalid(field: "value", "give the number of the ticket to merge into")
+            }
+            target = try await desk.ticket(number: n, by: s.actor)
+        }
         var updated = 0
         var refused: [String] = []
         for seq in seqs {
@@ -96,6 +104,11 @@ struct QueueTools {
                 case "tag":
                     guard let tag = form.text("tag") else { throw DomainError.invalid(field: "value", "give a tag") }
                     patch.tags = ticket.tags.contains(tag.lowercased()) ? nil : ticket.tags + [tag]
+                case "merge":
+                    guard let into = target, into.id != ticket.id else { continue }
+                    _ = try await desk.store.write { db in try await desk.merge(ticket.id, into: into.id, expectedVersion: ticket.version, by: s.actor, on: db) }
+                    updated += 1
+                    continue
                 default: throw DomainError.invalid(field: "action", "choose an action")
                 }
                 if patch.status == ticket.status { patch.status = nil }
