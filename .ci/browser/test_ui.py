@@ -334,8 +334,15 @@ def test_on_call_page_and_acknowledgement(users, browser):
     # A second outage: this time the agent simply takes the ticket ("M'assigner"), which ends the paging too.
     second = api("POST", "/tickets", {"subject": unique("Compresseur en panne"), "description": "Alarme.", "impact": "high", "urgency": "high"},
                  token(worker["email"], worker["password"]))
-    agent.open("/tickets/%d" % int(re.sub(r"\D", "", second["number"])))
-    agent.wait_for_text("#timeline", t("fr", "event_paged", noe.name))
+    second_path = "/tickets/%d" % int(re.sub(r"\D", "", second["number"]))
+    # The page may be drawn before its live connection is up and the page sent: read it again until it shows.
+    import time
+    deadline = time.monotonic() + 20
+    agent.open(second_path)
+    while t("fr", "event_paged", noe.name) not in agent.text("#timeline"):
+        assert time.monotonic() < deadline, "the second ticket was never paged"
+        time.sleep(0.5)
+        agent.open(second_path)
     agent.press(t("fr", "ticket_assign_me"))
     assert agent.flash() == t("fr", "flash_assigned")
     assert t("fr", "oncall_paging") not in agent.text("main")
