@@ -359,24 +359,25 @@ struct WebPagesTests {
             for i in 0..<3 { _ = try await w.aliceTicket("Ticket \(i)") }
             let agent = Browser(api)
             try await agent.signIn(w.agent1.email, World.password)
-            _ = try await agent.get("/queues/open")  // warm the session cache
-            let few = try #require(try await agent.get("/queues/open").queryCount)
+            // The least of three loads in a row: the directory cache lives 10 s, and on a busy machine one refill
+            // can fall between two loads; what is counted here is the page's own queries, not a cache refill.
+            func queries(_ path: String) async throws -> Int {
+                var least = Int.max
+                for _ in 0..<3 { least = min(least, try #require(try await agent.get(path).queryCount)) }
+                return least
+            }
+            let few = try await queries("/queues/open")
             for i in 0..<30 { _ = try await w.aliceTicket("Autre ticket \(i)") }
-            // Each measure is of a page loaded twice in a row: the directory cache lives 10 s, and on a busy machine
-            // creating the rows can take longer; what is counted here is the page's own queries, not a cache refill.
-            _ = try await agent.get("/queues/open")
-            let many = try #require(try await agent.get("/queues/open").queryCount)
+            let many = try await queries("/queues/open")
             #expect(few == many, "queue: \(few) queries with 4 tickets, \(many) with 34")
             #expect(many <= 15)
 
             let seq = Int(first.number.dropFirst(4))!
-            _ = try await agent.get("/tickets/\(seq)")
-            let small = try #require(try await agent.get("/tickets/\(seq)").queryCount)
+            let small = try await queries("/tickets/\(seq)")
             for i in 0..<20 {
                 _ = try await api.post("/api/v1/tickets/\(first.id)/comments", token: i % 2 == 0 ? w.agent1Token : w.aliceToken, CommentInput(body: "message \(i)", isPublic: true))
             }
-            _ = try await agent.get("/tickets/\(seq)")
-            let large = try #require(try await agent.get("/tickets/\(seq)").queryCount)
+            let large = try await queries("/tickets/\(seq)")
             #expect(small == large, "ticket page: \(small) queries with 1 entry, \(large) with 21")
         }
     }
