@@ -32,4 +32,17 @@ struct WordingTests {
             #expect(!page.contains("Engagement") && queue.contains("Échéances SLA"))
         }
     }
+
+    @Test("days read as people write them: a contract's validity in French and English")
+    func days() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let french = Browser(api)
+            try await french.signIn(TestApp.adminEmail, TestApp.adminPassword)
+            #expect(try await french.get("/admin/organizations/\(w.acme.id)").contains("1 janv. 2026 → …"))
+            let english = Browser(api, language: "en")
+            try await english.signIn(TestApp.adminEmail, TestApp.adminPassword)
+            #expect(try await english.get("/admin/organizations/\(w.acme.id)").contains("1 Jan 2026 → …"))
+        }
+    }
 }

@@ -94,7 +94,7 @@ extension AdminPages {
             languages: Language.choices(current: org.locale, l, automatic: "organization_language_default"),
             contracts: contracts.map { k in
                 .init(id: k.id.uuidString, name: k.name, perimeter: l.t("perimeter_\(k.perimeter)"),
-                      validity: "\(k.validFrom) → \(k.validUntil?.description ?? "…")", onCall: l.t(k.onCall ? "yes" : "no"),
+                      validity: "\(l.day(k.validFrom)) → \(k.validUntil.map(l.day) ?? "…")", onCall: l.t(k.onCall ? "yes" : "no"),
                       state: l.t(k.active ? "contract_active" : "contract_inactive"))
             }, hasContracts: !contracts.isEmpty,
             contract: try await contractForm(nil, validFrom: today, actor: s.actor, l),

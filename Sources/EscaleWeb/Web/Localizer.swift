@@ -79,6 +79,19 @@ public struct Localizer: @unchecked Sendable {
         formatter.string(from: date)
     }
 
+    /// A calendar day as people write it: "1 janv. 2026" / "1 Jan 2026" (a day, not an instant: no time zone).
+    public func day(_ d: Day) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        guard let date = cal.date(from: DateComponents(year: d.year, month: d.month, day: d.day)) else { return d.description }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: lang == "fr" ? "fr_FR" : "en_GB")
+        f.timeZone = cal.timeZone
+        f.dateStyle = .medium
+        f.timeStyle = .none
+        return f.string(from: date)
+    }
+
     /// Machine-readable UTC form for `<time datetime>`: `2026-12-01T08:00:00Z`.
     public func iso(_ date: Date) -> String {
         var t = time_t(date.timeIntervalSince1970.rounded(.down))
