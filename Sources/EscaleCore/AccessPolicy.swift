@@ -124,7 +124,7 @@ public enum AccessPolicy {
         }
     }
 
-    /// Canned replies and macros: staff see their own and the shared ones; a personal one is its owner's alone, and
+    /// Saved views, canned replies and macros: staff see their own and the shared ones; a personal one is its owner's alone, and
     /// only supervisors and admins create, change or delete shared ones.
     public static func canSeeAgentTool(_ actor: Actor, ownerId: UUID, shared: Bool) -> Bool {
         actor.role.isStaff && (shared || ownerId == actor.userId)

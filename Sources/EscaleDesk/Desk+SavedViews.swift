@@ -21,9 +21,8 @@ extension Desk {
         let rows = try await SavedViewModel.query(on: store.database)
             .group(.or) { $0.filter(\.$ownerId == actor.userId).filter(\.$shared == true) }
             .sort(\.$name).limit(SavedView.maxPerPerson * 2).all()
-        let share = AccessPolicy.allows(actor, .shareWithTeam)
         return rows.map { SavedViewInfo(id: $0.id!, name: $0.name, queue: $0.queue, query: $0.query, shared: $0.shared,
-                                        canDelete: $0.ownerId == actor.userId || ($0.shared && share)) }
+                                        canDelete: AccessPolicy.canManageAgentTool(actor, ownerId: $0.ownerId, shared: $0.shared)) }
     }
 
     /// `queues`: the queue names a view may start from (the console's).
@@ -48,8 +47,12 @@ extension Desk {
 
     public func deleteView(_ id: UUID, by actor: Actor) async throws {
         try await store.write { db in
-            guard let m = try await SavedViewModel.find(id, on: db), m.ownerId == actor.userId || m.shared else { throw DomainError.notFound("view") }
-            if m.ownerId != actor.userId { try AccessPolicy.require(actor, .shareWithTeam) }
+            guard let m = try await SavedViewModel.find(id, on: db), AccessPolicy.canSeeAgentTool(actor, ownerId: m.ownerId, shared: m.shared) else {
+                throw DomainError.notFound("view")
+            }
+            guard AccessPolicy.canManageAgentTool(actor, ownerId: m.ownerId, shared: m.shared) else {
+                throw DomainError.forbidden("only supervisors and administrators change what the whole team shares")
+            }
             try await m.delete(on: db)
             if m.shared { try await self.audit(actor, "delete", "saved_view", id, m.name, on: db) }
         }

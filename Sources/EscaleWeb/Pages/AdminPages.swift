@@ -139,17 +139,9 @@ struct AdminPages {
     /// The same, for pages that show the refused form again as it was typed.
     func post(_ r: Request, _ c: EscaleContext, redraw: @escaping (String, Form) async throws -> Response,
               _ body: @escaping (Form, Desk.WebSession) async throws -> String) async throws -> Response {
-        let s = try admin(r, c)
-        let form = try await Form.read(r, context: c, desk: desk, csrf: s.csrfToken)
-        let l = PageContext.localizer(request: r, session: s)
-        do {
-            return Views.redirect(try await body(form, s))
-        } catch let e as DomainError {
-            switch e {
-            case .invalid, .conflict: return try await redraw(l.message(for: e), form)
-            default: throw e
-            }
-        }
+        try await PageContext.post(r, c, desk: desk, session: try admin(r, c), refusals: { e in
+            switch e { case .invalid, .conflict: true; default: false }
+        }, redraw: redraw, body)
     }
 
     // MARK: Pages

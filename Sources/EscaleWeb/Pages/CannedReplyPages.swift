@@ -111,18 +111,13 @@ struct CannedReplyPages {
         let typed: Editing
     }
 
-    private func staff(_ r: Request, _ c: EscaleContext) throws -> Desk.WebSession {
-        let s = try PageContext.requireSession(r, c)
-        try AccessPolicy.require(s.actor, .workTickets)
-        return s
-    }
 
     private static var variables: [String] { ReplyVariables.names.map { "{{\($0)}}" } }
 
     private static func canShare(_ actor: Actor) -> Bool { AccessPolicy.canManageAgentTool(actor, ownerId: actor.userId, shared: true) }
 
     private func list(_ r: Request, _ c: EscaleContext, error: String? = nil, typed: Form? = nil) async throws -> Response {
-        let s = try staff(r, c)
+        let s = try PageContext.requireStaff(r, c)
         let l = PageContext.localizer(request: r, session: s)
         let replies = try await desk.listCannedReplies(by: s.actor)
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("canned_title"), request: r)
@@ -141,7 +136,7 @@ struct CannedReplyPages {
     }
 
     private func edit(_ r: Request, _ c: EscaleContext, error: String? = nil, typed: Form? = nil) async throws -> Response {
-        let s = try staff(r, c)
+        let s = try PageContext.requireStaff(r, c)
         let l = PageContext.localizer(request: r, session: s)
         let reply = try await desk.cannedReply(try c.uuid("id", "canned reply"), by: s.actor)
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: reply.title, request: r)
@@ -158,19 +153,8 @@ struct CannedReplyPages {
         CannedReplyInput(title: form["title"] ?? "", bodyFr: form["body_fr"] ?? "", bodyEn: form["body_en"] ?? "", shared: form["shared"] == "on")
     }
 
-    /// Runs a form's command; a refusal shows the page again, as typed, with the reason.
     private func post(_ r: Request, _ c: EscaleContext, redraw: @escaping (String, Form) async throws -> Response,
                       _ body: @escaping (Form, Desk.WebSession) async throws -> String) async throws -> Response {
-        let s = try staff(r, c)
-        let form = try await Form.read(r, context: c, desk: desk, csrf: s.csrfToken)
-        let l = PageContext.localizer(request: r, session: s)
-        do {
-            return Views.redirect(try await body(form, s))
-        } catch let e as DomainError {
-            switch e {
-            case .invalid, .invalidFields, .forbidden, .conflict: return try await redraw(l.message(for: e), form)
-            default: throw e
-            }
-        }
+        try await PageContext.post(r, c, desk: desk, session: try PageContext.requireStaff(r, c), redraw: redraw, body)
     }
 }

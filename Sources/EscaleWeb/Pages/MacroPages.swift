@@ -107,11 +107,6 @@ struct MacroPages {
         let fields: Fields
     }
 
-    private func staff(_ r: Request, _ c: EscaleContext) throws -> Desk.WebSession {
-        let s = try PageContext.requireSession(r, c)
-        try AccessPolicy.require(s.actor, .workTickets)
-        return s
-    }
 
     private static var variables: [String] { ReplyVariables.names.map { "{{\($0)}}" } }
 
@@ -148,7 +143,7 @@ struct MacroPages {
     }
 
     private func list(_ r: Request, _ c: EscaleContext, error: String? = nil, typed: Form? = nil) async throws -> Response {
-        let s = try staff(r, c)
+        let s = try PageContext.requireStaff(r, c)
         let l = PageContext.localizer(request: r, session: s)
         let macros = try await desk.listMacros(by: s.actor)
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("macro_title"), request: r)
@@ -162,7 +157,7 @@ struct MacroPages {
     }
 
     private func edit(_ r: Request, _ c: EscaleContext, error: String? = nil, typed: Form? = nil) async throws -> Response {
-        let s = try staff(r, c)
+        let s = try PageContext.requireStaff(r, c)
         let l = PageContext.localizer(request: r, session: s)
         let macro = try await desk.macro(try c.uuid("id", "macro"), by: s.actor)
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: macro.name, request: r)
@@ -190,19 +185,8 @@ struct MacroPages {
             escalateTier: form.int("escalate_tier").flatMap(Tier.init(rawValue:)), escalateReason: form["escalate_reason"])
     }
 
-    /// Runs a form's command; a refusal shows the page again, as typed, with the reason.
     private func post(_ r: Request, _ c: EscaleContext, redraw: @escaping (String, Form) async throws -> Response,
                       _ body: @escaping (Form, Desk.WebSession) async throws -> String) async throws -> Response {
-        let s = try staff(r, c)
-        let form = try await Form.read(r, context: c, desk: desk, csrf: s.csrfToken)
-        let l = PageContext.localizer(request: r, session: s)
-        do {
-            return Views.redirect(try await body(form, s))
-        } catch let e as DomainError {
-            switch e {
-            case .invalid, .invalidFields, .forbidden, .conflict: return try await redraw(l.message(for: e), form)
-            default: throw e
-            }
-        }
+        try await PageContext.post(r, c, desk: desk, session: try PageContext.requireStaff(r, c), redraw: redraw, body)
     }
 }

@@ -46,14 +46,9 @@ struct NewTicketPage {
         router.post("/tickets/new") { request, context in try await submit(request, context) }
     }
 
-    private func staff(_ request: Request, _ context: EscaleContext) throws -> Desk.WebSession {
-        let s = try PageContext.requireSession(request, context)
-        try AccessPolicy.require(s.actor, .workTickets)
-        return s
-    }
 
     private func page(_ request: Request, _ context: EscaleContext, form: Form? = nil, errors: FormErrors = .none) async throws -> Response {
-        let s = try staff(request, context)
+        let s = try PageContext.requireStaff(request, context)
         let l = PageContext.localizer(request: request, session: s)
         let q = request.uri.queryParameters
         let query = (form == nil ? q["q"].map(String.init) : nil)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
@@ -93,7 +88,7 @@ struct NewTicketPage {
     }
 
     private func submit(_ request: Request, _ context: EscaleContext) async throws -> Response {
-        let s = try staff(request, context)
+        let s = try PageContext.requireStaff(request, context)
         let form = try await Form.read(request, context: context, desk: desk, csrf: s.csrfToken)
         let l = PageContext.localizer(request: request, session: s)
         // Everything the form itself can tell, at once.

@@ -47,11 +47,6 @@ struct QueueTools {
         router.post("/views/:id/delete") { request, context in try await delete(request, context) }
     }
 
-    private func staff(_ request: Request, _ context: EscaleContext) throws -> Desk.WebSession {
-        let s = try PageContext.requireSession(request, context)
-        try AccessPolicy.require(s.actor, .workTickets)
-        return s
-    }
 
     /// The confirmation of a bulk action: how many were changed, which were refused (numbers only, from the URL).
     static func summary(_ request: Request, _ l: Localizer) -> String? {
@@ -74,7 +69,7 @@ struct QueueTools {
     /// The same change on each ticket ticked, each in its own transaction under its own version: one refused ticket
     /// (moved on meanwhile, not allowed) does not stop the others, and the page says which were refused.
     private func bulk(_ request: Request, _ context: EscaleContext) async throws -> Response {
-        let s = try staff(request, context)
+        let s = try PageContext.requireStaff(request, context)
         let form = try await Form.read(request, context: context, desk: desk, csrf: s.csrfToken)
         let seqs = Array(Set(form.all("ticket").compactMap { Int($0) })).sorted()
         guard !seqs.isEmpty else { return Self.back(form, "done=bulk_none") }
@@ -124,7 +119,7 @@ struct QueueTools {
     }
 
     private func save(_ request: Request, _ context: EscaleContext) async throws -> Response {
-        let s = try staff(request, context)
+        let s = try PageContext.requireStaff(request, context)
         let form = try await Form.read(request, context: context, desk: desk, csrf: s.csrfToken)
         var params: [String: String] = [:]
         for k in SavedView.keys { if let v = form.text("f_\(k)") { params[k] = v } }
@@ -134,7 +129,7 @@ struct QueueTools {
     }
 
     private func delete(_ request: Request, _ context: EscaleContext) async throws -> Response {
-        let s = try staff(request, context)
+        let s = try PageContext.requireStaff(request, context)
         let form = try await Form.read(request, context: context, desk: desk, csrf: s.csrfToken)
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("view") }
         try await desk.deleteView(id, by: s.actor)

@@ -134,6 +134,29 @@ enum PageContext {
         return argument.map { l.t("flash_\(done)", $0) } ?? l.t("flash_\(done)")
     }
 
+    /// A signed-in member of the support staff (the console's pages), or 403.
+    static func requireStaff(_ request: Request, _ context: EscaleContext) throws -> Desk.WebSession {
+        let s = try requireSession(request, context)
+        try AccessPolicy.require(s.actor, .workTickets)
+        return s
+    }
+
+    /// Runs a page form's command for a session: the form is read (CSRF checked), the command's answer is where to
+    /// go next; a refusal the person can fix (`refusals`) shows the page again, as typed, with the reason.
+    static func post(_ request: Request, _ context: EscaleContext, desk: Desk, session s: Desk.WebSession,
+                     refusals: (DomainError) -> Bool = { e in
+                         switch e { case .invalid, .invalidFields, .forbidden, .conflict: true; default: false }
+                     },
+                     redraw: (String, Form) async throws -> Response,
+                     _ body: (Form, Desk.WebSession) async throws -> String) async throws -> Response {
+        let form = try await Form.read(request, context: context, desk: desk, csrf: s.csrfToken)
+        do {
+            return Views.redirect(try await body(form, s))
+        } catch let e as DomainError where refusals(e) {
+            return try await redraw(localizer(request: request, session: s).message(for: e), form)
+        }
+    }
+
     static func requireSession(_ request: Request, _ context: EscaleContext) throws -> Desk.WebSession {
         guard let s = context.session else { throw WebError.signInRequired(next: request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")) }
         return s
