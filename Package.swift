@@ -29,10 +29,24 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
     ],
     targets: [
         .target(name: "EscaleCore"),
         .target(name: "EscaleAPI", dependencies: ["EscaleCore"]),
+        // Protocols, each knowing nothing of the desk: tested (and fuzzed) alone.
+        // RFC 5322/MIME: parsing what arrives, composing what leaves. Foundation only.
+        .target(name: "EscaleMIME"),
+        // SMTP submission and IMAP fetching on SwiftNIO.
+        .target(name: "EscaleSMTP", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+        .target(name: "EscaleIMAP", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .target(
             name: "EscaleStore",
             dependencies: [
@@ -48,7 +62,7 @@ let package = Package(
         .target(
             name: "EscaleDesk",
             dependencies: [
-                "EscaleCore", "EscaleAPI", "EscaleStore",
+                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleMIME",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -57,7 +71,7 @@ let package = Package(
         .target(
             name: "EscaleChannels",
             dependencies: [
-                "EscaleCore", "EscaleDesk",
+                "EscaleCore", "EscaleDesk", "EscaleMIME", "EscaleIMAP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -81,6 +95,7 @@ let package = Package(
             dependencies: [
                 "EscaleWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .executableTarget(
@@ -95,6 +110,11 @@ let package = Package(
             name: "EscaleCoreTests",
             dependencies: ["EscaleCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
+        .testTarget(
+            name: "EscaleMIMETests",
+            dependencies: ["EscaleMIME", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "EscaleMailNetTests", dependencies: ["EscaleSMTP", "EscaleIMAP"]),
         .testTarget(
             name: "EscaleWebTests",
             dependencies: [

@@ -3,14 +3,17 @@ import Foundation
 
 public struct OrganizationInput: Codable, Sendable {
     public var name: String
-    /// E-mail domain of the company (used later to route incoming mail).
+    /// The company's main e-mail domain.
     public var domain: String?
+    /// Every e-mail domain of the company: mail from an unknown sender at one of them opens a ticket for this
+    /// organization (with `domain`, which is always one of them).
+    public var domains: [String]?
     /// `fr` or `en`: the language of the organization's new users when nobody chose one; absent, the installation's.
     public var locale: String?
     /// False for a former client: kept for history, no new tickets. Absent means true.
     public var active: Bool?
-    public init(name: String, domain: String? = nil, locale: String? = nil, active: Bool? = nil) {
-        self.name = name; self.domain = domain; self.locale = locale; self.active = active
+    public init(name: String, domain: String? = nil, domains: [String]? = nil, locale: String? = nil, active: Bool? = nil) {
+        self.name = name; self.domain = domain; self.domains = domains; self.locale = locale; self.active = active
     }
 }
 
@@ -18,18 +21,19 @@ public struct OrganizationDTO: Codable, Sendable {
     public var id: UUID
     public var name: String
     public var domain: String?
+    public var domains: [String]
     public var locale: String?
     public var active: Bool
     public var createdAt: Date
-    public init(id: UUID, name: String, domain: String?, locale: String? = nil, active: Bool = true, createdAt: Date) {
-        self.id = id; self.name = name; self.domain = domain; self.locale = locale; self.active = active; self.createdAt = createdAt
+    public init(id: UUID, name: String, domain: String?, domains: [String] = [], locale: String? = nil, active: Bool = true, createdAt: Date) {
+        self.id = id; self.name = name; self.domain = domain; self.domains = domains; self.locale = locale; self.active = active; self.createdAt = createdAt
     }
 
     /// The input that would recreate it: the base a merge patch applies to.
-    public var input: OrganizationInput { OrganizationInput(name: name, domain: domain, locale: locale, active: active) }
+    public var input: OrganizationInput { OrganizationInput(name: name, domain: domain, domains: domains, locale: locale, active: active) }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, domain, locale, active, createdAt = "created_at"
+        case id, name, domain, domains, locale, active, createdAt = "created_at"
     }
 }
 
@@ -173,15 +177,31 @@ public struct UserDTO: Codable, Sendable {
     public var localeAutomatic: Bool
     public var active: Bool
     public var createdAt: Date
+    /// `ok`, or `undeliverable` once mail to the address bounced for good (no more mail is sent to it).
+    public var emailStatus: String
+    /// The bounce's status and diagnostic, when undeliverable.
+    public var emailStatusReason: String?
     public init(id: UUID, email: String, name: String, role: Role, organizationId: UUID?, groupIds: [UUID], locale: String,
-                localeAutomatic: Bool = false, active: Bool, createdAt: Date) {
+                localeAutomatic: Bool = false, active: Bool, createdAt: Date, emailStatus: String = "ok", emailStatusReason: String? = nil) {
         self.id = id; self.email = email; self.name = name; self.role = role; self.organizationId = organizationId
         self.groupIds = groupIds; self.locale = locale; self.localeAutomatic = localeAutomatic; self.active = active; self.createdAt = createdAt
+        self.emailStatus = emailStatus; self.emailStatusReason = emailStatusReason
     }
 
     enum CodingKeys: String, CodingKey {
         case id, email, name, role, organizationId = "organization_id", groupIds = "group_ids", locale, localeAutomatic = "locale_automatic",
-             active, createdAt = "created_at"
+             active, createdAt = "created_at", emailStatus = "email_status", emailStatusReason = "email_status_reason"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(UUID.self, forKey: .id); email = try c.decode(String.self, forKey: .email)
+        name = try c.decode(String.self, forKey: .name); role = try c.decode(Role.self, forKey: .role)
+        organizationId = try c.decodeIfPresent(UUID.self, forKey: .organizationId); groupIds = try c.decode([UUID].self, forKey: .groupIds)
+        locale = try c.decode(String.self, forKey: .locale); localeAutomatic = try c.decodeIfPresent(Bool.self, forKey: .localeAutomatic) ?? false
+        active = try c.decode(Bool.self, forKey: .active); createdAt = try c.decode(Date.self, forKey: .createdAt)
+        emailStatus = try c.decodeIfPresent(String.self, forKey: .emailStatus) ?? "ok"
+        emailStatusReason = try c.decodeIfPresent(String.self, forKey: .emailStatusReason)
     }
 }
 

@@ -226,16 +226,18 @@ public struct EventDTO: Codable, Sendable {
     public var toTier: Tier?
     public var reason: String?
     public var minutes: Int?
+    /// The quoted history of a reply that arrived by e-mail (`field` is then `email`), kept apart from what was written.
+    public var quoted: String?
     public var createdAt: Date
     public var attachments: [AttachmentDTO]
     enum CodingKeys: String, CodingKey {
         case id, ticketId = "ticket_id", kind, actorId = "actor_id", isPublic = "public", body, field, oldValue = "old_value",
-             newValue = "new_value", fromTier = "from_tier", toTier = "to_tier", reason, minutes, createdAt = "created_at", attachments
+             newValue = "new_value", fromTier = "from_tier", toTier = "to_tier", reason, minutes, quoted, createdAt = "created_at", attachments
     }
     public init(id: UUID, ticketId: UUID, event e: TicketEvent, attachments: [AttachmentDTO] = []) {
         self.id = id; self.ticketId = ticketId; kind = e.kind; actorId = e.actorId; isPublic = e.isPublic; body = e.body
         field = e.field; oldValue = e.oldValue; newValue = e.newValue; fromTier = e.fromTier; toTier = e.toTier
-        reason = e.reason; minutes = e.minutes; createdAt = e.at; self.attachments = attachments
+        reason = e.reason; minutes = e.minutes; quoted = e.quoted; createdAt = e.at; self.attachments = attachments
     }
 }
 

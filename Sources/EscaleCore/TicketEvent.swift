@@ -45,12 +45,15 @@ public struct TicketEvent: Sendable, Equatable {
     public var toTier: Tier?
     public var reason: String?
     public var minutes: Int?
+    /// What a reply arriving by e-mail quoted (earlier messages, signature): kept, shown folded under `body`.
+    public var quoted: String?
 
     public init(
         kind: TicketEventKind, actorId: UUID?, at: Date, isPublic: Bool, body: String? = nil, field: String? = nil,
         oldValue: String? = nil, newValue: String? = nil, fromTier: Tier? = nil, toTier: Tier? = nil,
-        reason: String? = nil, minutes: Int? = nil
+        reason: String? = nil, minutes: Int? = nil, quoted: String? = nil
     ) {
+        self.quoted = quoted
         self.kind = kind
         self.actorId = actorId
         self.at = at

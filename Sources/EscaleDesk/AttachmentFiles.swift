@@ -68,6 +68,22 @@ public struct AttachmentFiles: Sendable {
         return digest
     }
 
+    /// Stores bytes already in memory (a raw e-mail, its parts); returns their SHA-256 (hex).
+    public func store(_ bytes: some Collection<UInt8>) throws -> String {
+        let upload = try beginUpload(limit: Int.max)
+        do {
+            try upload.write(bytes)
+            return try commit(upload)
+        } catch {
+            upload.discard()
+            throw error
+        }
+    }
+
+    public func read(_ sha256: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: url(for: sha256)))
+    }
+
     public func url(for sha256: String) -> URL {
         let a = sha256.prefix(2), b = sha256.dropFirst(2).prefix(2)
         return root.appendingPathComponent(String(a)).appendingPathComponent(String(b)).appendingPathComponent(sha256)

@@ -103,6 +103,7 @@ extension Desk {
         if let l = input.locale, !LanguageDefault.supported.contains(l) { throw DomainError.invalid(field: "locale", "must be fr or en") }
         org.name = name
         org.domain = try input.domain.map { try Self.validDomain($0) }
+        org.domains = try await mailDomains(domain: org.domain, domains: input.domains, organizationId: id, on: db)
         org.locale = input.locale
         org.active = input.active ?? true
         try await org.save(on: db)

@@ -17,6 +17,8 @@ extension Desk {
         if let l = input.locale, !LanguageDefault.supported.contains(l) { throw DomainError.invalid(field: "locale", "must be fr or en") }
         let org = OrganizationModel(name: name, domain: domain, locale: input.locale, createdAt: now)
         org.active = input.active ?? true
+        org.id = UUID()
+        org.domains = try await mailDomains(domain: domain, domains: input.domains, organizationId: org.id!, on: db)
         try await org.create(on: db)
         try await audit(actor, "create", "organization", org.id, name, on: db)
         return Self.dto(org)
@@ -225,7 +227,7 @@ extension Desk {
         return try await insertUser(user, by: actor, on: db)
     }
 
-    private func insertUser(_ user: PreparedUser, by actor: Actor?, on db: any Database) async throws -> UserDTO {
+    func insertUser(_ user: PreparedUser, id: UUID = UUID(), by actor: Actor?, on db: any Database) async throws -> UserDTO {
         if try await UserModel.query(on: db).filter(\.$email == user.email).first() != nil {
             throw DomainError.conflict("a user with the e-mail address \(user.email) already exists")
         }
@@ -239,7 +241,7 @@ extension Desk {
             throw DomainError.invalid(field: "group_ids", "unknown group")
         }
         let u = UserModel()
-        u.id = UUID(); u.email = user.email; u.name = user.name; u.role = user.input.role.rawValue
+        u.id = id; u.email = user.email; u.name = user.name; u.role = user.input.role.rawValue
         u.organizationId = user.input.organizationId; u.passwordHash = user.passwordHash
         let resolved = LanguageDefault.resolve(explicit: user.locale, organization: organization?.locale,
                                                installation: try await Settings.json(DeskSettingsDTO.self, key: SettingKey.desk, on: db)?.defaultLocale)
@@ -247,7 +249,7 @@ extension Desk {
         // organization's and the installation's defaults, and finally the browser.
         u.locale = resolved ?? "fr"; u.localeAuto = user.locale == nil
         u.timeZone = user.input.timeZone ?? "Europe/Paris"
-        u.active = true; u.createdAt = now
+        u.active = true; u.createdAt = now; u.emailStatus = "ok"
         try await u.create(on: db)
         for g in user.groupIds { try await GroupMemberModel(groupId: g, userId: u.id!).create(on: db) }
         try await audit(actor, "create", "user", u.id, "\(user.email) (\(user.input.role.rawValue))", on: db)
@@ -346,8 +348,26 @@ extension Desk {
 
     // MARK: Mapping and validation
 
+    /// An organization's mail domains: the main one first, each valid, lowercased, listed once, and no other
+    /// organization's (inbound mail from an unknown sender is routed by its domain, so it must name one client).
+    func mailDomains(domain: String?, domains: [String]?, organizationId: UUID, on db: any Database) async throws -> [String] {
+        var list: [String] = []
+        for d in [domain].compactMap({ $0 }) + (domains ?? []) {
+            let valid = try Self.validDomain(d, field: "domains")
+            if !list.contains(valid) { list.append(valid) }
+        }
+        guard list.count <= 50 else { throw DomainError.invalid(field: "domains", "at most 50 domains") }
+        guard !list.isEmpty else { return [] }
+        for other in try await OrganizationModel.query(on: db).filter(\.$id != organizationId).all() {
+            if let taken = other.domains.first(where: list.contains) ?? other.domain.flatMap({ list.contains($0) ? $0 : nil }) {
+                throw DomainError.conflict("the domain \(taken) already belongs to \(other.name)")
+            }
+        }
+        return list
+    }
+
     static func dto(_ o: OrganizationModel) -> OrganizationDTO {
-        OrganizationDTO(id: o.id!, name: o.name, domain: o.domain, locale: o.locale, active: o.active, createdAt: o.createdAt)
+        OrganizationDTO(id: o.id!, name: o.name, domain: o.domain, domains: o.domains, locale: o.locale, active: o.active, createdAt: o.createdAt)
     }
 
     static func dto(_ g: GroupModel, organizationIds: [UUID]) -> GroupDTO {
@@ -371,7 +391,7 @@ extension Desk {
     static func dto(_ u: UserModel, groupIds: [UUID]) -> UserDTO {
         UserDTO(id: u.id!, email: u.email, name: u.name, role: Role(rawValue: u.role) ?? .requester, organizationId: u.organizationId,
                 groupIds: groupIds.sorted { $0.uuidString < $1.uuidString }, locale: u.locale, localeAutomatic: u.localeAuto,
-                active: u.active, createdAt: u.createdAt)
+                active: u.active, createdAt: u.createdAt, emailStatus: u.emailStatus, emailStatusReason: u.emailStatusReason)
     }
 
     /// A SQL string literal (quotes doubled): for the few filters FluentKit cannot bind.
@@ -391,10 +411,10 @@ extension Desk {
         return v
     }
 
-    static func validDomain(_ s: String) throws -> String {
+    static func validDomain(_ s: String, field: String = "domain") throws -> String {
         let v = s.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard v.range(of: #"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"#, options: .regularExpression) != nil else {
-            throw DomainError.invalid(field: "domain", "'\(s)' is not a domain name")
+            throw DomainError.invalid(field: field, "'\(s)' is not a domain name")
         }
         return v
     }

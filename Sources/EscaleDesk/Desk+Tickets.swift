@@ -198,10 +198,20 @@ extension Desk {
 
     /// A public reply or an internal note, optionally with attachments uploaded beforehand.
     public func comment(on id: UUID, _ input: CommentInput, files: [StoredFile] = [], by actor: Actor, on db: any Database) async throws -> (id: UUID, event: TicketEvent, attachments: [AttachmentModel]) {
-        var ticket = try await self.ticket(id, by: actor, forUpdate: true, on: db)
+        let ticket = try await self.ticket(id, by: actor, forUpdate: true, on: db)
+        return try await comment(on: ticket, input, files: files, by: actor, on: db)
+    }
+
+    /// A comment on a ticket already read (`FOR UPDATE`) by whoever decided the actor may write on it: the scoped
+    /// read above, or the mail intake (`InboundMail.mayWrite`). `via` and `quoted` say it came by e-mail.
+    func comment(on loaded: Ticket, _ input: CommentInput, files: [StoredFile] = [], quoted: String? = nil, via: Channel? = nil,
+                 by actor: Actor, on db: any Database) async throws -> (id: UUID, event: TicketEvent, attachments: [AttachmentModel]) {
+        var ticket = loaded
         try await refuseIfMerged(ticket, on: db)
         let before = ticket
-        let event = try ticket.comment(body: input.body, isPublic: input.isPublic, by: actor, at: now)
+        var event = try ticket.comment(body: input.body, isPublic: input.isPublic, by: actor, at: now)
+        if let via { event.field = via.rawValue }
+        event.quoted = quoted
         var events = [event]
         // The requester writing back about a resolved ticket means it is not solved: it reopens, and whoever handled
         // it is told.

@@ -89,25 +89,25 @@ struct EventRow: Codable, Sendable {
     var reason: String?
     var minutes: Int?
     var createdAt: Date
-
+    var quoted: String?
 
     /// Column names spelled out: converting key case on every row was the top cost of list queries.
     enum CodingKeys: String, CodingKey {
-        case id, ticketId = "ticket_id", ticketVersion = "ticket_version", ordinal, kind, actorId = "actor_id", `public`, body, field, oldValue = "old_value", newValue = "new_value", fromTier = "from_tier", toTier = "to_tier", reason, minutes, createdAt = "created_at"
+        case id, ticketId = "ticket_id", ticketVersion = "ticket_version", ordinal, kind, actorId = "actor_id", `public`, body, field, oldValue = "old_value", newValue = "new_value", fromTier = "from_tier", toTier = "to_tier", reason, minutes, createdAt = "created_at", quoted
     }
 
     init(id: UUID, ticketId: UUID, version: Int, ordinal: Int, _ e: TicketEvent) {
         self.id = id; self.ticketId = ticketId; ticketVersion = version; self.ordinal = ordinal; kind = e.kind.rawValue
         actorId = e.actorId; self.public = e.isPublic; body = e.body; field = e.field; oldValue = e.oldValue
         newValue = e.newValue; fromTier = e.fromTier?.rawValue; toTier = e.toTier?.rawValue; reason = e.reason
-        minutes = e.minutes; createdAt = e.at
+        minutes = e.minutes; createdAt = e.at; quoted = e.quoted
     }
 
     func event() throws -> TicketEvent {
         guard let kind = TicketEventKind(rawValue: kind) else { throw StoreError.corruptRow("event \(id)") }
         return TicketEvent(kind: kind, actorId: actorId, at: createdAt, isPublic: self.public, body: body, field: field,
                            oldValue: oldValue, newValue: newValue, fromTier: fromTier.flatMap(Tier.init(rawValue:)),
-                           toTier: toTier.flatMap(Tier.init(rawValue:)), reason: reason, minutes: minutes)
+                           toTier: toTier.flatMap(Tier.init(rawValue:)), reason: reason, minutes: minutes, quoted: quoted)
     }
 }
 

@@ -20,6 +20,10 @@ public enum APIError: Error, Sendable {
     case idempotencyKeyReused
     case idempotencyKeyInvalid
     case unauthenticated
+    /// The mail intake's token names no active mailbox.
+    case mailboxTokenRefused
+    /// The mailbox refuses this message (its policy for unknown senders): the MTA bounces it.
+    case mailRejected(String)
 }
 
 /// Maps every error to RFC 9457 problem+json. Domain and store errors become 4xx; anything unexpected is a 500 with
@@ -81,6 +85,8 @@ struct ProblemMiddleware: RouterMiddleware {
             case .idempotencyKeyReused: return p(422, "Idempotency key reused", "this Idempotency-Key was already used for a different request")
             case .idempotencyKeyInvalid: return p(400, "Invalid Idempotency-Key", "an Idempotency-Key is 1 to 255 visible ASCII characters")
             case .unauthenticated: return p(401, "Authentication required", "send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token")
+            case .mailboxTokenRefused: return p(401, "Unknown mailbox token", "send 'Authorization: Bearer <mailbox token>' with the intake token of an active mailbox (GET /api/v1/mailboxes, POST …/token)")
+            case let .mailRejected(reason): return p(422, "Message refused", "this mailbox refuses the message: \(reason)")
             }
         case let e as AuthError:
             switch e {

@@ -42,7 +42,8 @@ public func buildApplication(
             configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Escale", backlog: 1_024,
                                  availableConnectionsDelegate: MaximumAvailableConnections(hardConnectionCeiling(limits), logger: logger)),
             services: [StoreService(store: store), MaintenanceService(desk: desk, logger: logger), LiveRelay(desk: desk)]
-                + (config.runScheduler ? [SchedulerService(desk: desk, lease: config.jobLease, logger: logger)] : []),
+                + (config.runScheduler ? [SchedulerService(desk: desk, lease: config.jobLease, logger: logger),
+                                          IMAPService(fetcher: IMAPPollingService(desk: desk, logger: logger))] : []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)
     } catch {
@@ -91,6 +92,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     let api = router.group("api/v1").add(middleware: NulGuardMiddleware())
     OpenAPIController().register(on: api)
     AuthController(desk: desk).registerPublic(on: api)
+    MailController(desk: desk, runner: runner).registerPublic(on: api)
     OnCallController(desk: desk, runner: runner).registerPublic(on: api)
 
     let authenticated = api.group().add(middleware: AuthMiddleware(desk: desk))
@@ -102,6 +104,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     CannedReplyController(desk: desk, runner: runner).register(on: authenticated)
     MacroController(desk: desk, runner: runner).register(on: authenticated)
     OnCallController(desk: desk, runner: runner).register(on: authenticated)
+    MailController(desk: desk, runner: runner).register(on: authenticated)
 
     // The web interface: session cookie instead of bearer token, HTML error pages.
     try StaticController.load().register(on: router)
@@ -197,6 +200,14 @@ struct MaintenanceService: Service {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
         }
+    }
+}
+
+/// Fetches IMAP mailboxes while the server runs (with the scheduler: one instance of a cluster can be the fetcher).
+struct IMAPService: Service {
+    let fetcher: IMAPPollingService
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await fetcher.run() }
     }
 }
 

@@ -19,9 +19,29 @@ struct Escale: AsyncParsableCommand {
             ESCALE_ADMIN_PASSWORD (first administrator), ESCALE_MAX_UPLOAD_BYTES, ESCALE_BCRYPT_COST, ESCALE_LOG_LEVEL, \
             ESCALE_PUBLIC_URL (links in pages and feeds), ESCALE_SCHEDULER (on/off), ESCALE_JOB_LEASE_SECONDS.
             """,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self],
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, Mailgate.self],
         defaultSubcommand: Serve.self
     )
+
+    /// `mailgate` is parsed by hand, before ArgumentParser: its exit statuses are the MTA's (sysexits), and a usage
+    /// error there must ask the MTA to retry (75), never bounce a client's mail (ArgumentParser's 64).
+    static func main() async {
+        let args = Array(CommandLine.arguments.dropFirst())
+        if args.first == "mailgate" { Foundation.exit(await MailGateway.run(Array(args.dropFirst()))) }
+        await Self.main(nil)
+    }
+}
+
+struct Mailgate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Hand one raw message on stdin to the server (for an MTA alias: helpdesk: \"|escale mailgate --url URL --token TOKEN\").",
+        discussion: MailGateway.usage)
+
+    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
+
+    func run() async throws {
+        throw ExitCode(await MailGateway.run(arguments))
+    }
 }
 
 /// A start-up failure, printed as one line (`Error: …`) without the usage text argument errors get.

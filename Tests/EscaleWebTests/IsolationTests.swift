@@ -108,6 +108,9 @@ struct IsolationTests {
         case (.patch, "/api/v1/canned-replies/{id}"): return json(["title": "Evil"])
         case (.post, "/api/v1/macros"): return json(MacroInput(name: "Evil", shared: true, actions: MacroActions(status: .closed)))
         case (.patch, "/api/v1/macros/{id}"): return json(["name": "Evil"])
+        case (.post, "/api/v1/mailboxes"): return json(MailboxInput(address: "evil@evil.example"))
+        case (.patch, "/api/v1/mailboxes/{id}"): return json(["name": "Evil"])
+        case (.post, "/api/v1/inbound/messages/{id}/decision"): return json(InboundDecisionInput(action: "discard"))
         case (.post, _), (.patch, _), (.put, _): return json([String: String]())
         default: return nil
         }

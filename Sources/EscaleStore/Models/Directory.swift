@@ -10,12 +10,20 @@ public final class OrganizationModel: Model, @unchecked Sendable {
     @OptionalField(key: "domain") public var domain: String?
     /// Language of the organization's new users when nobody chose one (`fr`, `en`, or nil: the installation's).
     @OptionalField(key: "locale") public var locale: String?
+    /// Every mail domain as a JSON list, lowercased (`M021_CreateMailIntake`).
+    @Field(key: "domains") public var domainsJSON: String
     /// A former client: kept for history, no new tickets, contracts or users.
     @Field(key: "active") public var active: Bool
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
     public init(id: UUID = UUID(), name: String, domain: String?, locale: String? = nil, createdAt: Date) {
         self.id = id; self.name = name; self.domain = domain; self.locale = locale; self.active = true; self.createdAt = createdAt
+        self.domainsJSON = "[]"
+    }
+
+    public var domains: [String] {
+        get { (try? JSONDecoder().decode([String].self, from: Data(domainsJSON.utf8))) ?? [] }
+        set { domainsJSON = String(decoding: (try? JSONEncoder().encode(newValue)) ?? Data("[]".utf8), as: UTF8.self) }
     }
 }
 
@@ -87,6 +95,10 @@ public final class UserModel: Model, @unchecked Sendable {
     @Field(key: "time_zone") public var timeZone: String
     @Field(key: "active") public var active: Bool
     @Field(key: "created_at") public var createdAt: Date
+    /// `ok`, or `undeliverable` once a permanent bounce came back for this address (`M021_CreateMailIntake`).
+    @Field(key: "email_status") public var emailStatus: String
+    @OptionalField(key: "email_status_reason") public var emailStatusReason: String?
+    @OptionalField(key: "email_status_at") public var emailStatusAt: Date?
     public init() {}
 }
 
