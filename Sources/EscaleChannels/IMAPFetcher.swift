@@ -59,7 +59,7 @@ public enum IMAPFetcher {
 }
 
 /// Keeps every IMAP mailbox fetched: one task per account, waiting in IDLE where the server offers it, else polling;
-/// accounts are re-read every minute so an administrator's change applies without a restart. Errors are recorded
+/// accounts are re-read every 15 seconds so an administrator's change applies without a restart. Errors are recorded
 /// on the mailbox (`imap_status`) and retried with a growing delay.
 public struct IMAPPollingService: Sendable {
     let desk: Desk
@@ -82,7 +82,7 @@ public struct IMAPPollingService: Sendable {
             for (id, account) in wanted where running[id] == nil {
                 running[id] = (account, Task { await watch(account) })
             }
-            try? await Task.sleep(for: .seconds(60))
+            try? await Task.sleep(for: .seconds(15))
         }
         for entry in running.values { entry.task.cancel() }
     }

@@ -27,6 +27,8 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Only the service-level benchmark: SLA replay of --open-tickets after a calendar change, then --timers due scheduler jobs.") var sla = false
     @Option(help: "Open tickets for --sla.") var openTickets = 100_000
     @Option(help: "Due timers for --sla.") var timers = 10_000
+    @Flag(help: "Only the e-mail benchmark: inbound messages through the HTTP intake on a fresh database (--requests of them), then outbound messages handed to the SMTP server at --smtp-url.") var mail = false
+    @Option(help: "SMTP server for the outbound part of --mail (e.g. smtp://127.0.0.1:2525; absent: skipped).") var smtpUrl: String?
 
     func run() async throws {
         var logger = Logger(label: "escale-bench")
@@ -39,6 +41,10 @@ struct Bench: AsyncParsableCommand {
         let backend = databaseUrl == nil ? "SQLite" : "PostgreSQL"
         if sla {
             try await SLABench.run(location: location, dataDir: dataDir, openTickets: openTickets, timers: timers, logger: logger)
+            return
+        }
+        if mail {
+            try await runMail(serverPath: serverPath, backend: backend)
             return
         }
 
@@ -129,6 +135,35 @@ struct Bench: AsyncParsableCommand {
         print("server peak RSS: \(rss.map { "\($0 / 1024) MB" } ?? "unknown")")
         print("ticket page weight (200 entries): HTML \(weight.html / 1024) KB + CSS \(weight.css / 1024) KB + JS \(weight.js / 1024) KB = \((weight.html + weight.css + weight.js) / 1024) KB uncompressed")
         if results.contains(where: { $0.errors > 0 }) { throw ExitCode(1) }
+    }
+
+    /// `--mail`: a fresh server, the intake under load, then the outbound SMTP path.
+    func runMail(serverPath: String, backend: String) async throws {
+        if databaseUrl == nil { try? FileManager.default.removeItem(atPath: dataDir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: serverPath)
+        process.arguments = ["serve", "--port", String(port)]
+        var env = ProcessInfo.processInfo.environment
+        env["ESCALE_DATA_DIR"] = dataDir
+        env["ESCALE_LOG_LEVEL"] = "warning"
+        env["ESCALE_ADMIN_EMAIL"] = Fixture.adminEmail
+        env["ESCALE_ADMIN_PASSWORD"] = Fixture.password
+        if let databaseUrl { env["ESCALE_DATABASE_URL"] = databaseUrl } else { env["ESCALE_DATABASE_URL"] = nil }
+        process.environment = env
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        try await waitUntilReady()
+        let admin = try await login(Fixture.adminEmail)
+        let r = try await MailBench.run(port: port, adminToken: admin, requests: requests, concurrency: concurrency)
+        print(String(format: "%@: %.0f messages/s, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, %d errors", r.name, r.throughput, r.percentile(0.5), r.percentile(0.95), r.percentile(0.99), r.errors))
+        print("")
+        print("### \(backend), e-mail intake, \(r.requests) messages, \(r.concurrency) concurrent deliveries")
+        print("")
+        print("| scenario | clients | messages/s | p50 (ms) | p95 (ms) | p99 (ms) | errors |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        print(String(format: "| %@ | %d | %.0f | %.2f | %.2f | %.2f | %d |", r.name, r.concurrency, r.throughput, r.percentile(0.5), r.percentile(0.95), r.percentile(0.99), r.errors))
+        print("server peak RSS: \(peakRSS(pid: process.processIdentifier).map { "\($0 / 1024) MB" } ?? "unknown")")
+        if r.errors > 0 { throw ExitCode(1) }
     }
 
     // MARK: Seeding

@@ -25,7 +25,8 @@ struct LoadRunner {
 
     typealias MakeRequest = @Sendable (_ worker: Int, _ i: Int) -> TestClient.Request
 
-    func run(_ name: String, concurrency: Int, requests: Int, expect: HTTPResponse.Status, _ make: @escaping MakeRequest) async throws -> Result {
+    /// `expect` nil: any 2xx is a success.
+    func run(_ name: String, concurrency: Int, requests: Int, expect: HTTPResponse.Status?, _ make: @escaping MakeRequest) async throws -> Result {
         let perWorker = requests / concurrency
         let started = ContinuousClock.now
         let outcomes = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
@@ -43,7 +44,7 @@ struct LoadRunner {
                         let response = try await client.execute(request)
                         let elapsed = ContinuousClock.now - t0
                         latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
-                        if response.status != expect {
+                        if let expect ? response.status != expect : !(200..<300).contains(response.status.code) {
                             errors += 1
                             if errors == 1 { FileHandle.standardError.write(Data("\(name): \(response.status) \(response.body.map { String(buffer: $0) } ?? "")\n".utf8)) }
                         }
