@@ -44,7 +44,8 @@ struct LoadRunner {
                         let response = try await client.execute(request)
                         let elapsed = ContinuousClock.now - t0
                         latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
-                        if let expect ? response.status != expect : !(200..<300).contains(response.status.code) {
+                        let ok = expect.map { response.status == $0 } ?? (200..<300).contains(response.status.code)
+                        if !ok {
                             errors += 1
                             if errors == 1 { FileHandle.standardError.write(Data("\(name): \(response.status) \(response.body.map { String(buffer: $0) } ?? "")\n".utf8)) }
                         }
