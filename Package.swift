@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "EscaleChannels",
             dependencies: [
-                "EscaleCore", "EscaleDesk", "EscaleMIME", "EscaleIMAP",
+                "EscaleCore", "EscaleDesk", "EscaleMIME", "EscaleSMTP", "EscaleIMAP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -114,7 +114,8 @@ let package = Package(
             name: "EscaleMIMETests",
             dependencies: ["EscaleMIME", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "EscaleMailNetTests", dependencies: ["EscaleSMTP", "EscaleIMAP"]),
+        .testTarget(name: "EscaleSMTPTests", dependencies: ["EscaleSMTP"]),
+        .testTarget(name: "EscaleIMAPTests", dependencies: ["EscaleIMAP"]),
         .testTarget(
             name: "EscaleWebTests",
             dependencies: [

@@ -121,7 +121,8 @@ service anvil {
 }
 $service_users
 CONF
-  "$dovecot_bin" -c "$dir/dovecot.conf"
+  # The daemon must not hold on to our stdout/stderr (a caller reading them to EOF would hang).
+  "$dovecot_bin" -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot.stdout" 2>&1
   # Wait until the listener accepts connections.
   for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -137,12 +138,18 @@ CONF
 stop)
   if [[ -f "$dir/dovecot.conf" ]]; then
     "$dovecot_bin" -c "$dir/dovecot.conf" stop 2>/dev/null || true
-    # Wait for the master process to go away so DIR can be removed.
-    for _ in $(seq 1 50); do
-      [[ -f "$dir/run/master.pid" ]] || break
-      kill -0 "$(cat "$dir/run/master.pid")" 2>/dev/null || break
-      sleep 0.1
-    done
+    # Wait for the master process to go away so DIR can be removed; if it ignores
+    # SIGTERM (e.g. started with signals blocked), kill it: its children follow.
+    if [[ -f "$dir/run/master.pid" ]]; then
+      pid=$(cat "$dir/run/master.pid")
+      for _ in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
+      if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+    fi
   fi
   ;;
 *)

@@ -7,6 +7,7 @@ as DIR/N.eml (raw bytes exactly as received, dot-unstuffed) plus DIR/N.json
 and runs until SIGTERM/SIGINT.
 """
 import argparse
+import logging
 import itertools
 import json
 import os
@@ -14,6 +15,9 @@ import signal
 import ssl
 import sys
 import threading
+
+# aiosmtpd 1.4 logs a warning about its own deprecated login_data attribute on every AUTH.
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -48,7 +52,8 @@ class SinkHandler:
             "rcpt_tos": envelope.rcpt_tos,
             "mail_options": envelope.mail_options,
             "size": len(raw),
-            "tls": session.ssl is not None,
+            # session.ssl is only set by STARTTLS; implicit TLS shows on the transport.
+            "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
             "authenticated": bool(session.authenticated),
         }
         tmp = os.path.join(self.directory, ".%d.json.tmp" % n)
@@ -90,6 +95,9 @@ class SinkController(Controller):
 
 
 def main():
+    # A parent that blocks signals in its threads (e.g. a Swift test runner) passes
+    # that mask on; unblock so SIGTERM can stop us.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)

@@ -111,7 +111,8 @@ struct IMAPResponseFramer: ByteToMessageDecoder {
             i = line.index(before: i)
             let c = line[i]
             if c == UInt8(ascii: "{") {
-                if digits.last == UInt8(ascii: "+") { digits.removeLast() }
+                // `digits` was collected backwards, so a `+` (LITERAL+) comes first.
+                if digits.first == UInt8(ascii: "+") { digits.removeFirst() }
                 guard !digits.isEmpty, digits.count <= 12, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
                 return digits.reversed().reduce(0) { $0 * 10 + Int($1 - 0x30) }
             }

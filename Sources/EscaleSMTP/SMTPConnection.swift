@@ -191,7 +191,7 @@ public actor SMTPConnection {
             }
             parameters += " SIZE=\(body.readableBytes)"
         }
-        let has8Bit = data.contains(where: { $0 >= 0x80 })
+        let has8Bit = SMTPEncoding.has8BitBytes(data)
         if has8Bit && extensions["8BITMIME"] != nil { parameters += " BODY=8BITMIME" }
         let envelopeIsUTF8 = ([envelope.from] + envelope.recipients).contains { $0.utf8.contains(where: { $0 >= 0x80 }) }
         if envelopeIsUTF8 || (has8Bit && SMTPEncoding.headersAre8Bit(data)) {

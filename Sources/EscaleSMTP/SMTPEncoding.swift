@@ -1,4 +1,11 @@
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Wire-format helpers: DATA transparency and SASL base64.
 enum SMTPEncoding {
@@ -9,39 +16,39 @@ enum SMTPEncoding {
     /// Encodes a message for the DATA phase (RFC 5321 §4.5.2): every line ending
     /// becomes CRLF (bare LF and bare CR are illegal on the wire), a leading "." is
     /// doubled, and the terminating "<CRLF>.<CRLF>" is appended.
-    /// Works on chunks between special positions so large bodies are copied in bulk.
+    /// Finds line breaks with memchr and copies whole lines, so the per-byte work
+    /// stays in libc even in debug builds.
     static func encodeData(_ data: [UInt8]) -> ByteBuffer {
         var out = ByteBuffer()
         out.reserveCapacity(data.count + data.count / 40 + 8)
         var atLineStart = true
         data.withUnsafeBytes { p in
+            guard let base = p.baseAddress, p.count > 0 else { return }
             let n = p.count
+            // Next positions of CR and LF, recomputed only once passed (keeps it O(n)).
+            func find(_ byte: UInt8, from: Int) -> Int {
+                guard from < n, let hit = memchr(base + from, Int32(byte), n - from) else { return n }
+                return base.distance(to: UnsafeRawPointer(hit))
+            }
+            var nextCR = find(cr, from: 0)
+            var nextLF = find(lf, from: 0)
             var i = 0
-            var chunkStart = 0
-            @inline(__always) func flushChunk(upTo end: Int) {
-                if end > chunkStart { out.writeBytes(UnsafeRawBufferPointer(rebasing: p[chunkStart..<end])) }
-            }
             while i < n {
-                let b = p[i]
-                if b == lf || b == cr {
-                    flushChunk(upTo: i)
-                    out.writeInteger(cr)
-                    out.writeInteger(lf)
-                    i += 1
-                    if b == cr, i < n, p[i] == lf { i += 1 }
-                    chunkStart = i
-                    atLineStart = true
-                    continue
+                if p[i] == dot { out.writeInteger(dot) }  // i is always at a line start here
+                if nextCR < i { nextCR = find(cr, from: i) }
+                if nextLF < i { nextLF = find(lf, from: i) }
+                let lineEnd = min(nextCR, nextLF)
+                if lineEnd > i { out.writeBytes(UnsafeRawBufferPointer(rebasing: p[i..<lineEnd])) }
+                guard lineEnd < n else {
+                    atLineStart = false
+                    break
                 }
-                if atLineStart && b == dot {
-                    flushChunk(upTo: i)
-                    out.writeInteger(dot)  // the original dot follows in the next chunk
-                    chunkStart = i
-                }
-                atLineStart = false
-                i += 1
+                out.writeInteger(cr)
+                out.writeInteger(lf)
+                i = lineEnd + 1
+                if p[lineEnd] == cr, i < n, p[i] == lf { i += 1 }
+                atLineStart = true
             }
-            flushChunk(upTo: n)
         }
         if !atLineStart {
             out.writeInteger(cr)
@@ -51,6 +58,23 @@ enum SMTPEncoding {
         out.writeInteger(cr)
         out.writeInteger(lf)
         return out
+    }
+
+    /// Whether any byte has the high bit set; checks eight bytes at a time.
+    static func has8BitBytes(_ data: [UInt8]) -> Bool {
+        data.withUnsafeBytes { p in
+            var i = 0
+            let n = p.count
+            while i + 8 <= n {
+                if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return true }
+                i += 8
+            }
+            while i < n {
+                if p[i] >= 0x80 { return true }
+                i += 1
+            }
+            return false
+        }
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
