@@ -148,7 +148,7 @@ public final class Store: Sendable {
          M006_QueueSortIndexes(), M007_CreateCalendars(), M008_CreateSLAPolicies(),
          M009_CreateTicketSLA(), M010_CreateJobs(), M011_CreateOnCall(), M012_CreateAuthThrottles(),
          M013_ContractPageBeforeTriage(), M014_IncidentAcknowledgedVia(), M015_RoutingAndLanguages(), M016_CreateFormDrafts(), M017_TicketSLAWarningIndexes(),
-         M018_CreateCannedRepliesAndMacros(), M019_CreateTicketRelations(), M020_CreateSavedViews()]
+         M018_CreateCannedRepliesAndMacros(), M019_CreateTicketRelations(), M020_CreateSavedViews(), M022_CreateMailOutbox()]
     }
 
     /// Applies pending migrations. On PostgreSQL an advisory lock makes concurrent starts wait for each other.
