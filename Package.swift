@@ -51,7 +51,9 @@ let package = Package(
                 "EscaleCore", "EscaleAPI", "EscaleStore",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Resources/mail")]
         ),
         // Channels and integrations reaching the outside world (webhooks and chat hooks now; mail, chat, phone later).
         .target(

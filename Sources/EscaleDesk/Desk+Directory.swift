@@ -205,7 +205,10 @@ extension Desk {
     /// Writes a prepared user. `actor` is nil only for the first administrator, created at first start.
     public func createUser(_ user: PreparedUser, by actor: Actor?, on db: any Database) async throws -> UserDTO {
         if let actor { try AccessPolicy.require(actor, .manageUsers) }
-        return try await insertUser(user, by: actor, on: db)
+        let created = try await insertUser(user, by: actor, on: db)
+        // An administrator made the account: its owner chooses their own password from the welcome mail.
+        if actor != nil { try await queueWelcome(userId: created.id, on: db) }
+        return created
     }
 
     /// A caller who is not in the directory yet (a phone call, a walk-in), created by the agent taking the call: a
