@@ -108,6 +108,7 @@ struct IsolationTests {
         case (.patch, "/api/v1/canned-replies/{id}"): return json(["title": "Evil"])
         case (.post, "/api/v1/macros"): return json(MacroInput(name: "Evil", shared: true, actions: MacroActions(status: .closed)))
         case (.patch, "/api/v1/macros/{id}"): return json(["name": "Evil"])
+        case (.put, "/api/v1/me/notifications"), (.put, "/api/v1/settings/notifications"): return json(NotificationSettingsDTO(notifications: ["public_reply": false]))
         case (.post, _), (.patch, _), (.put, _): return json([String: String]())
         default: return nil
         }
