@@ -186,6 +186,27 @@ struct NotificationTests {
         }
     }
 
+    @Test("an SLA warning found by the timer is mailed to the ticket's group while nobody is assigned")
+    func slaWarning() async throws {
+        let transport = RecordingMailTransport()
+        let clock = MutableClock()
+        try await Self.run(transport, clock: clock) { api in
+            // Given Acme's SLA (first response within 60 business minutes, warning at 45) and Alice's new ticket in N1
+            let w = try await World.make(api)
+            _ = try await EscalationAndOnCallTests.acmeTerms(w)
+            let t = try await w.aliceTicket()
+            _ = try await api.desk.drainDueJobs()
+            #expect(transport.sent(to: w.agent1.email).isEmpty)
+            // When the warning's timer fires
+            clock.advance(minutes: 50)
+            _ = try await api.desk.drainDueJobs()
+            // Then agent1, of the ticket's group, is told
+            let told = transport.sent(to: w.agent1.email)
+            #expect(told.count == 1 && told.first?.subject == "Re: [\(t.number)] \(t.subject)")
+            #expect(transport.sent(to: w.agent2.email).isEmpty)
+        }
+    }
+
     @Test("without a transport, messages are rendered and wait in the outbox; on-call e-mail pages go through it too")
     func noTransport() async throws {
         try await Self.run(nil) { api in
