@@ -175,7 +175,7 @@ extension Desk {
         return try await q.all().map(Self.dto)
     }
 
-    static let mailStatuses = ["queued", "sent", "failed", "suppressed"]
+    public static let mailStatuses = ["queued", "sent", "failed", "suppressed"]
 
     /// Sends a failed message again (a fresh series of attempts).
     public func retryMail(_ id: UUID, by actor: Actor, on db: any Database) async throws -> MailOutboxDTO {

@@ -67,17 +67,21 @@ extension Desk {
         guard !notifications.isEmpty else { return }
 
         let organization = directory.organization(ticket.organizationId)
+        // The public reply's attachments travel with it (read once for every recipient), up to a total size; beyond,
+        // the mail's link to the ticket is the way to them.
+        var replyFiles: [UUID] = []
+        var replyFilesNames: [String] = []
+        if let reply = placed.last(where: { $0.event.kind == .reply }) {
+            let files = try await AttachmentModel.query(on: db).filter(\.$eventId == reply.id).filter(\.$isPublic == true).all()
+            if files.reduce(0, { $0 + $1.size }) <= Self.maxMailAttachmentBytes { replyFiles = files.compactMap(\.id) } else { replyFilesNames = files.map(\.filename) }
+        }
         for n in notifications {
             guard let user = byId[n.userId] else { continue }
             let event = events[n.eventIndex]
             let requesterSide = n.kind.requesterFacing
             // The words of the change: requesters read only public replies; staff also read notes.
             let comment = placed.last { $0.event.kind == .reply || (!requesterSide && $0.event.kind == .note) }
-            var attachmentIds: [UUID] = []
-            if let comment, n.kind == .publicReply || n.kind == .resolved || n.kind == .waitingForYou {
-                let files = try await AttachmentModel.query(on: db).filter(\.$eventId == comment.id).filter(\.$isPublic == true).all()
-                if files.reduce(0, { $0 + $1.size }) <= Self.maxMailAttachmentBytes { attachmentIds = files.compactMap(\.id) }
-            }
+            let carriesReply = comment?.event.kind == .reply && [.publicReply, .resolved, .waitingForYou, .replyOnMyTicket].contains(n.kind)
             let language = Self.mailLanguage(user: user, organizationLocale: organization?.locale, installation: directory.settings.defaultLocale)
             var context: [String: Any] = [
                 "recipient_name": user.name, "number": ticket.number, "subject": ticket.subject, "priority": ticket.priority.rawValue,
@@ -86,6 +90,7 @@ extension Desk {
                                                      && n.kind != .urgentTicketCreated),
             ]
             if let body = comment?.event.body, !body.isEmpty { context["body"] = body }
+            if carriesReply, !replyFilesNames.isEmpty { context["attachments_too_large"] = replyFilesNames.joined(separator: ", ") }
             let actor = (comment?.event.actorId ?? event.actorId).flatMap { byId[$0] }
             context["actor_name"] = actor?.name ?? (language == "fr" ? "Le support" : "Support")
             if let reason = event.reason, !requesterSide { context["reason"] = reason }
@@ -96,7 +101,7 @@ extension Desk {
             let rendered = try template.render(context)
             try await enqueueMail(MailDraft(kind: n.kind.rawValue, ticketId: ticket.id, ticketNumber: ticket.number, recipientId: user.id, to: user.email,
                                             subject: rendered.subject, text: rendered.text, html: rendered.html, language: language,
-                                            attachmentIds: attachmentIds, requesterFacing: requesterSide), on: db)
+                                            attachmentIds: carriesReply ? replyFiles : [], requesterFacing: requesterSide), on: db)
         }
     }
 

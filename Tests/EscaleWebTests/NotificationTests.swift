@@ -5,6 +5,7 @@ import EscaleStore
 import FluentKit
 import Foundation
 import HTTPTypes
+import NIOCore
 import SQLKit
 import Testing
 
@@ -46,8 +47,12 @@ struct NotificationTests {
             #expect(received.replyTo?.address == "support@desk.example")
             #expect(received.text.contains(t.number))
 
-            // When agent1 answers publicly (with markup), then writes an internal note
-            _ = try await api.create("/api/v1/tickets/\(t.id)/comments", token: w.agent1Token, CommentInput(body: "<b>Redémarrez</b> le spooler", isPublic: true), as: EventDTO.self)
+            // When agent1 answers publicly (with markup and a file), then writes an internal note
+            let upload = try await api.send(.post, "/api/v1/tickets/\(t.id)/attachments?filename=procedure.txt", token: w.agent1Token,
+                                            headers: [.contentType: "text/plain"], raw: ByteBuffer(string: "1. Ouvrir services.msc"))
+            let file = try upload.json(AttachmentDTO.self)
+            _ = try await api.create("/api/v1/tickets/\(t.id)/comments", token: w.agent1Token,
+                                     CommentInput(body: "<b>Redémarrez</b> le spooler", isPublic: true, attachmentIds: [file.id]), as: EventDTO.self)
             _ = try await api.desk.drainDueJobs()
             _ = try await api.create("/api/v1/tickets/\(t.id)/comments", token: w.agent1Token, CommentInput(body: "Secret interne", isPublic: false), as: EventDTO.self)
             _ = try await api.desk.drainDueJobs()
@@ -59,6 +64,7 @@ struct NotificationTests {
             #expect(reply.subject == "Re: [\(t.number)] Imprimante bloquée")
             #expect(reply.inReplyTo == received.messageId && reply.references == [received.messageId])
             #expect(reply.text.contains("<b>Redémarrez</b> le spooler"))
+            #expect(reply.attachments.map(\.filename) == ["procedure.txt"] && reply.attachments.first?.data == Array("1. Ouvrir services.msc".utf8))
             #expect(reply.html?.contains("&lt;b&gt;Redémarrez&lt;/b&gt;") == true && reply.html?.contains("<b>Redémarrez") == false)
             #expect(!transport.sent.contains { $0.text.contains("Secret interne") || ($0.html ?? "").contains("Secret interne") })
             #expect(transport.sent(to: w.agent1.email).isEmpty, "nobody hears of their own action")

@@ -63,7 +63,7 @@ struct MailPages {
         let admin = AdminPages(desk: desk, views: views)
         let s = try admin.admin(r, c)
         let l = PageContext.localizer(request: r, session: s)
-        let statuses: [String] = ["queued", "sent", "failed", "suppressed"]
+        let statuses = Desk.mailStatuses
         let status = r.uri.queryParameters.get("status").flatMap { statuses.contains($0) ? $0 : nil }
         let messages = try await desk.mailOutbox(status: status, by: s.actor)
         let defaults = try await desk.notificationSettings(by: s.actor)
