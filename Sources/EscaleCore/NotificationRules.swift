@@ -17,7 +17,7 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
     /// A new ticket reached one of their groups.
     case newInMyGroups = "new_in_my_groups"
     case assignedToMe = "assigned_to_me"
-    /// A reply or a note by someone else on a ticket assigned to them.
+    /// A reply (the requester's or another agent's) or a note by someone else on a ticket assigned to them.
     case replyOnMyTicket = "reply_on_my_ticket"
     /// A ticket was escalated to their group.
     case escalatedToMyGroup = "escalated_to_my_group"
@@ -105,7 +105,8 @@ public enum NotificationRules {
                 for m in facts.groupMembers where m != facts.assigneeId { add(m, .newInMyGroups, i, actor: e.actorId) }
                 if facts.priority <= 2 { for m in facts.clientManagers { add(m, .urgentTicketCreated, i, actor: e.actorId) } }
             case .reply:
-                if actorIsStaff { add(requester, .publicReply, i, actor: e.actorId) } else { add(facts.assigneeId, .replyOnMyTicket, i, actor: e.actorId) }
+                if actorIsStaff { add(requester, .publicReply, i, actor: e.actorId) }
+                add(facts.assigneeId, .replyOnMyTicket, i, actor: e.actorId)
             case .note:
                 add(facts.assigneeId, .replyOnMyTicket, i, actor: e.actorId)
             case .statusChanged:

@@ -30,10 +30,10 @@ struct NotificationRulesTests {
         #expect(run(events, facts(assignee: nil, priority: 2))[Fixture.managerId] == .urgentTicketCreated)
     }
 
-    @Test("an agent's public reply reaches the requester, not the agent; the requester's reply reaches the assignee")
+    @Test("an agent's public reply reaches the requester (and the assignee when another agent wrote), never its author; the requester's reaches the assignee")
     func replies() {
         #expect(run([event(.reply, by: Fixture.agentId)], facts()) == [Fixture.requesterId: .publicReply])
-        #expect(run([event(.reply, by: Fixture.otherAgentId)], facts()) == [Fixture.requesterId: .publicReply])
+        #expect(run([event(.reply, by: Fixture.otherAgentId)], facts()) == [Fixture.requesterId: .publicReply, Fixture.agentId: .replyOnMyTicket])
         #expect(run([event(.reply, by: Fixture.requesterId)], facts()) == [Fixture.agentId: .replyOnMyTicket])
     }
 
