@@ -192,6 +192,27 @@ struct NotificationTests {
         }
     }
 
+    @Test("an urgent ticket reaches the organization's client manager; an escalation reaches the new group, with its reason")
+    func urgentAndEscalated() async throws {
+        let transport = RecordingMailTransport()
+        try await Self.run(transport) { api in
+            let w = try await World.make(api)
+            let urgent = try await w.aliceTicket("Production arrêtée", impact: .high, urgency: .high)
+            _ = try await w.aliceTicket("Souris")
+            _ = try await api.desk.drainDueJobs()
+            #expect(urgent.priority.rawValue <= 2)
+            let managed = transport.sent(to: w.manager.email)
+            #expect(managed.count == 1 && managed.first?.subject == "[\(urgent.number)] Production arrêtée")
+
+            let escalated = try await api.post("/api/v1/tickets/\(urgent.id)/escalate", token: w.agent1Token, EscalateInput(tier: .n2, reason: "Panne du SAN"))
+            #expect(escalated.status == .ok, "\(escalated.text)")
+            _ = try await api.desk.drainDueJobs()
+            let told = transport.sent(to: w.agent2.email)
+            #expect(told.count == 1 && told.first?.text.contains("Panne du SAN") == true)
+            #expect(transport.sent(to: w.alice.email).allSatisfy { !$0.text.contains("Panne du SAN") }, "the reason is internal")
+        }
+    }
+
     @Test("an SLA warning found by the timer is mailed to the ticket's group while nobody is assigned")
     func slaWarning() async throws {
         let transport = RecordingMailTransport()
