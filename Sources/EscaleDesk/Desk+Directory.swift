@@ -213,7 +213,7 @@ extension Desk {
 
     /// A caller who is not in the directory yet (a phone call, a walk-in), created by the agent taking the call: a
     /// requester of an organization the agent serves, with an unguessable password nobody knows (an administrator's
-    /// reset, or the password-reset e-mail once the mail channel exists, gives them access to the portal).
+    /// reset, or the password-reset e-mail, gives them access to the portal).
     public func prepareCaller(name: String, email: String, organizationId: UUID, by actor: Actor) async throws -> PreparedUser {
         try AccessPolicy.require(actor, .workTickets)
         guard AccessPolicy.organizationScope(of: actor).contains(organizationId) else { throw DomainError.invalid(field: "organization_id", "unknown organization") }
