@@ -23,12 +23,23 @@ extension Desk {
         try await queueAccountLink(.welcome, to: user, on: db)
     }
 
-    /// "Forgot my password": mails a reset link if the address belongs to an active account. Answers the same whether
-    /// it does or not, and sends at most a few per hour to one address.
+    /// "Forgot my password": mails a reset link if the address belongs to an active account. The request itself only
+    /// schedules a job, whatever the address, so neither the answer nor its timing tells whether the account exists;
+    /// the job looks the address up and sends at most a few links per hour to one address.
     public func requestPasswordReset(email: String) async throws {
         let address = email.trimmingCharacters(in: .whitespaces).lowercased()
         guard !address.isEmpty, address.count <= 320 else { return }
         try await store.write { db in
+            // One pending request per address: a burst of clicks is one lookup.
+            try await JobQueue.schedule(key: "reset:\(Self.hashToken(address))", kind: JobKind.passwordReset, at: self.now,
+                                        payload: Self.payload(["email": address]), maxAttempts: 3, now: self.now, on: db)
+        }
+    }
+
+    func runPasswordReset(_ job: Job) async throws {
+        struct Payload: Decodable { let email: String }
+        let address = try Self.payload(Payload.self, of: job).email
+        try await complete(job) { db in
             guard let user = try await UserModel.query(on: db).filter(\.$email == address).first(), user.active else { return }
             let recent = try await AccountTokenModel.query(on: db).filter(\.$userId == user.id!).filter(\.$purpose == AccountLink.reset.rawValue)
                 .filter(\.$createdAt >= self.now.addingTimeInterval(-3_600)).count()

@@ -13,6 +13,8 @@ extension Desk.JobKind {
     public static let mailNotify = "mail.notify"
     /// Sends one message of the outbox. Key `mail:<message>`.
     public static let mailSend = "mail.send"
+    /// Looks up the address of a "forgot my password" request and mails a link. Key `reset:<sha256 of the address>`.
+    public static let passwordReset = "account.reset"
 }
 
 extension Desk {

@@ -61,6 +61,7 @@ extension Desk {
             case JobKind.deliver: try await runDelivery(job)
             case JobKind.mailNotify: try await runMailNotify(job)
             case JobKind.mailSend: try await runMailSend(job)
+            case JobKind.passwordReset: try await runPasswordReset(job)
             default: throw DomainError.invalid(field: "kind", "no handler for job kind \(job.kind)")
             }
         } catch {
