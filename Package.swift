@@ -65,7 +65,9 @@ let package = Package(
                 "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleMIME",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Resources/mail")]
         ),
         // Channels and integrations reaching the outside world (webhooks and chat hooks now; mail, chat, phone later).
         .target(

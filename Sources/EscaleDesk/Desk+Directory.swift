@@ -207,12 +207,15 @@ extension Desk {
     /// Writes a prepared user. `actor` is nil only for the first administrator, created at first start.
     public func createUser(_ user: PreparedUser, by actor: Actor?, on db: any Database) async throws -> UserDTO {
         if let actor { try AccessPolicy.require(actor, .manageUsers) }
-        return try await insertUser(user, by: actor, on: db)
+        let created = try await insertUser(user, by: actor, on: db)
+        // An administrator made the account: its owner chooses their own password from the welcome mail.
+        if actor != nil { try await queueWelcome(userId: created.id, on: db) }
+        return created
     }
 
     /// A caller who is not in the directory yet (a phone call, a walk-in), created by the agent taking the call: a
     /// requester of an organization the agent serves, with an unguessable password nobody knows (an administrator's
-    /// reset, or the password-reset e-mail once the mail channel exists, gives them access to the portal).
+    /// reset, or the password-reset e-mail, gives them access to the portal).
     public func prepareCaller(name: String, email: String, organizationId: UUID, by actor: Actor) async throws -> PreparedUser {
         try AccessPolicy.require(actor, .workTickets)
         guard AccessPolicy.organizationScope(of: actor).contains(organizationId) else { throw DomainError.invalid(field: "organization_id", "unknown organization") }

@@ -453,7 +453,7 @@ extension Desk {
         }
     }
 
-    /// Delivers one message. E-mail goes to the outbox (sent once the mail channel exists); hooks are POSTed, and a
+    /// Delivers one message. E-mail goes to the mail outbox (sent by its own job); hooks are POSTed, and a
     /// failure is retried with backoff by the scheduler.
     func runDelivery(_ job: Job) async throws {
         let d = try Self.payload(Delivery.self, of: job)
@@ -462,9 +462,8 @@ extension Desk {
         case "email":
             let body = [title, "", d.reason, "", "Ticket: \(d.ticketURL)", d.acknowledgeURL.map { "Acknowledge: \($0)" }].compactMap { $0 }.joined(separator: "\n")
             try await complete(job) { db in
-                let m = OutboxModel()
-                m.id = UUID(); m.toAddress = d.address; m.subject = "[Escale] \(title)"; m.body = body; m.createdAt = self.now
-                try await m.create(on: db)
+                try await self.enqueueMail(MailDraft(kind: d.event.rawValue, ticketId: d.ticketId, ticketNumber: d.number, recipientId: d.userId, to: d.address,
+                                                     subject: "[\(d.number)] \(d.event.title): P\(d.priority) \(d.subject) (\(d.organization))", text: body, html: nil, language: nil), on: db)
             }
         case "webhook", "slack":
             guard let outbound, let url = URL(string: d.address) else { throw DeliveryError.noTransport }
@@ -507,6 +506,7 @@ extension Desk {
 
     /// A job that failed for good: a delivery's failure goes on its ticket's timeline.
     func gaveUp(_ job: Job, error: String) async {
+        if job.kind == JobKind.mailSend { return await mailGaveUp(job, error: error) }
         guard job.kind == JobKind.deliver, let d = try? Self.payload(Delivery.self, of: job) else { return }
         _ = try? await store.write { db in
             guard let ticket = try await TicketRepository.find(d.ticketId, scope: .all, on: db) else { return }

@@ -36,6 +36,8 @@ extension Desk {
             try await TicketSLAStore.save(s.snapshot, policyId: terms.policyId, ticketId: ticket.id, at: now, on: db)
             recorded = Self.unrecorded(s.transitions, timeline: events, now: now)
             if !created { try await TicketRepository.appendSystem(recorded, to: ticket.id, version: ticket.version, on: db) }
+            // A warning or a breach found by the SLA timer (no ticket write publishes it) is mailed to whoever handles it.
+            if !created, recorded.contains(where: { $0.newValue == "warning" || $0.newValue == "breached" }) { try await scheduleNotifications(ticket, on: db) }
         }
         let plan = SLAPlan(ticket: ticket, history: history, state: state, calendar: terms?.calendar, rules: contract.escalationRules,
                            fired: Self.firedRules(events), now: now)

@@ -59,6 +59,9 @@ extension Desk {
             case JobKind.slaReplay: try await runSLAReplay(job)
             case JobKind.onCallStep: try await runOnCallStep(job)
             case JobKind.deliver: try await runDelivery(job)
+            case JobKind.mailNotify: try await runMailNotify(job)
+            case JobKind.mailSend: try await runMailSend(job)
+            case JobKind.passwordReset: try await runPasswordReset(job)
             default: throw DomainError.invalid(field: "kind", "no handler for job kind \(job.kind)")
             }
         } catch {

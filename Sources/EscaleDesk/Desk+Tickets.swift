@@ -79,6 +79,7 @@ extension Desk {
                               requesterId: ticket.requesterId, isPublic: isPublic, version: ticket.version)
         let live = live
         try await store.notify(LiveEvent.channel, event.payload, on: db) { live.publish(payload: $0) }
+        try await scheduleNotifications(ticket, on: db)
     }
 
     private func resolveRequester(_ input: TicketInput, by actor: Actor, on db: any Database) async throws -> (UUID, UUID) {

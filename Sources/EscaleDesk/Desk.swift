@@ -13,10 +13,21 @@ public struct DeskConfiguration: Sendable {
     public var bcryptCost: UInt8
     /// Where people reach this desk (links in pages and feeds), without a trailing slash.
     public var publicURL: String
+    /// The sender of outgoing mail (`ESCALE_MAIL_FROM`); absent, `escale@<mailDomain>`.
+    public var mailFrom: MailboxName?
+    /// Where replies to outgoing mail go (`ESCALE_MAIL_REPLY_TO`); absent, `mailFrom`.
+    public var mailReplyTo: MailboxName?
+
+    /// The domain of outgoing Message-IDs: `mailFrom`'s, else the host of `publicURL`.
+    public var mailDomain: String {
+        mailFrom.flatMap { MailIdentity.domain(of: $0.address) } ?? URL(string: publicURL)?.host ?? "localhost"
+    }
 
     public init(attachmentsDirectory: URL, maxUploadBytes: Int = 25 * 1024 * 1024, tokenLifetime: TimeInterval = 30 * 24 * 3600, bcryptCost: UInt8 = 12,
-                publicURL: String = "http://127.0.0.1:8080") {
+                publicURL: String = "http://127.0.0.1:8080", mailFrom: MailboxName? = nil, mailReplyTo: MailboxName? = nil) {
         self.attachmentsDirectory = attachmentsDirectory
+        self.mailFrom = mailFrom
+        self.mailReplyTo = mailReplyTo
         self.publicURL = publicURL
         self.maxUploadBytes = maxUploadBytes
         self.tokenLifetime = tokenLifetime
@@ -42,10 +53,13 @@ public final class Desk: Sendable {
     /// Webhook and chat-hook deliveries go through it (nil: they fail and are retried, then reported).
     let outbound: (any OutboundHTTP)?
     let secrets = Mutex<[UInt8]?>(nil)
+    /// Outgoing mail goes through it (nil: messages are rendered and stay queued in `mail_outbox`).
+    let mail: (any MailTransport)?
 
     public init(store: Store, clock: Clock = .system, config: DeskConfiguration, logger: Logger, outbound: (any OutboundHTTP)? = nil,
-                throttle: SignInThrottle = SignInThrottle()) throws {
+                mail: (any MailTransport)? = nil, throttle: SignInThrottle = SignInThrottle()) throws {
         self.throttlePolicy = throttle
+        self.mail = mail
         self.store = store
         self.outbound = outbound
         self.clock = clock

@@ -1,4 +1,6 @@
+import EscaleDesk
 import EscaleStore
+import EscaleChannels
 import Foundation
 import Logging
 import NIOCore
@@ -32,6 +34,12 @@ public struct AppConfiguration: Sendable {
     public var trustedProxies = TrustedProxies.none
     /// Timeouts and connection caps against slow or greedy clients.
     public var connections = ConnectionLimits()
+    /// The sender of outgoing mail (`ESCALE_MAIL_FROM`, `Name <address>` or a bare address).
+    public var mailFrom: MailboxName?
+    /// Where replies to outgoing mail go (`ESCALE_MAIL_REPLY_TO`); absent, the sender.
+    public var mailReplyTo: MailboxName?
+    /// How outgoing mail leaves (nil: messages are rendered and wait in the outbox).
+    public var mailTransport: (any MailTransport)?
 
     public init() {}
 
@@ -113,6 +121,22 @@ public struct AppConfiguration: Sendable {
         if let v = try seconds("ESCALE_IDLE_TIMEOUT_SECONDS", 1...3_600) { c.connections.idleTimeout = v }
         if let v = try count("ESCALE_MAX_CONNECTIONS", 1...1_000_000) { c.connections.maxConnections = v }
         if let v = try count("ESCALE_MAX_CONNECTIONS_PER_ADDRESS", 1...1_000_000) { c.connections.maxConnectionsPerAddress = v }
+        for (name, keyPath) in [("ESCALE_MAIL_FROM", \AppConfiguration.mailFrom), ("ESCALE_MAIL_REPLY_TO", \AppConfiguration.mailReplyTo)] {
+            guard let raw = env[name], !raw.isEmpty else { continue }
+            guard let mailbox = MailboxName.parse(raw) else {
+                throw Invalid(description: "\(name) must be an address such as support@desk.example or Escale Support <support@desk.example>, got '\(raw)'")
+            }
+            c[keyPath: keyPath] = mailbox
+        }
+        if let url = env["ESCALE_SMTP_URL"], !url.isEmpty {
+            // Bounces come back to the sender's address: the mailbox the intake reads, so they mark addresses undeliverable.
+            let envelope = c.mailFrom?.address ?? "escale@\(c.hostname)"
+            do {
+                c.mailTransport = try SMTPMailTransport(url: url, envelopeFrom: envelope)
+            } catch {
+                throw Invalid(description: "ESCALE_SMTP_URL: \(error) (smtp://user:pass@host:587 or smtps://host:465)")
+            }
+        }
         c.adminEmail = env["ESCALE_ADMIN_EMAIL"].flatMap { $0.isEmpty ? nil : $0 }
         c.adminPassword = env["ESCALE_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         if (c.adminEmail == nil) != (c.adminPassword == nil) {

@@ -25,8 +25,9 @@ public func buildApplication(
             store: store, clock: clock,
             config: DeskConfiguration(attachmentsDirectory: config.dataDirectory.appendingPathComponent("attachments"),
                                       maxUploadBytes: config.maxUploadBytes, bcryptCost: config.bcryptCost,
-                                      publicURL: config.publicURL ?? "http://\(config.hostname):\(config.port)"),
-            logger: logger, outbound: HTTPOutbound())
+                                      publicURL: config.publicURL ?? "http://\(config.hostname):\(config.port)",
+                                      mailFrom: config.mailFrom, mailReplyTo: config.mailReplyTo),
+            logger: logger, outbound: HTTPOutbound(), mail: config.mailTransport)
         inspect(desk)
         try await bootstrapAdministrator(desk, config: config, logger: logger)
         try await desk.loadSigningKey()
@@ -105,6 +106,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     MacroController(desk: desk, runner: runner).register(on: authenticated)
     OnCallController(desk: desk, runner: runner).register(on: authenticated)
     MailController(desk: desk, runner: runner).register(on: authenticated)
+    OutgoingMailController(desk: desk, runner: runner).register(on: authenticated)
 
     // The web interface: session cookie instead of bearer token, HTML error pages.
     try StaticController.load().register(on: router)
@@ -120,6 +122,10 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     MacroPages(desk: desk, views: views).register(on: pages)
     SearchPage(desk: desk, views: views).register(on: pages)
     AdminPages(desk: desk, views: views).register(on: pages)
+    MailPages(desk: desk, views: views).register(on: pages)
+    MailTemplatePages(desk: desk, views: views).register(on: pages)
+    PasswordPages(desk: desk, views: views).register(on: pages)
+    ResolutionPages(desk: desk, views: views).register(on: pages)
     OnCallPages(desk: desk, views: views).register(on: pages)
     SupervisorPage(desk: desk, views: views).register(on: pages)
     SLAReportPages(desk: desk, views: views).register(on: pages)

@@ -111,6 +111,7 @@ struct IsolationTests {
         case (.post, "/api/v1/mailboxes"): return json(MailboxInput(address: "evil@evil.example"))
         case (.patch, "/api/v1/mailboxes/{id}"): return json(["name": "Evil"])
         case (.post, "/api/v1/inbound/messages/{id}/decision"): return json(InboundDecisionInput(action: "discard"))
+        case (.put, "/api/v1/me/notifications"), (.put, "/api/v1/settings/notifications"): return json(NotificationSettingsDTO(notifications: ["public_reply": false]))
         case (.post, _), (.patch, _), (.put, _): return json([String: String]())
         default: return nil
         }

@@ -168,7 +168,7 @@ struct TicketRelationsTests {
             // so she hears of the target's public replies
             _ = try await api.create("/api/v1/tickets/\(target.id)/comments", token: w.agent1Token, CommentInput(body: "Borne remplacée", isPublic: true), as: EventDTO.self)
             _ = try await api.desk.drainDueJobs()
-            #expect(try await OutboxModel.query(on: api.desk.store.database).all().contains { $0.toAddress == w.alice.email && $0.body.contains(target.number) })
+            #expect(try await MailOutboxModel.query(on: api.desk.store.database).filter(\.$kind == "watched").all().contains { $0.toAddress == w.alice.email && $0.textBody.contains(target.number) })
             // Replying to the merged ticket is refused, naming the target
             for token in [w.aliceToken, w.agent1Token] {
                 let reply = try await api.post("/api/v1/tickets/\(source.id)/comments", token: token, CommentInput(body: "Toujours en panne", isPublic: true))
@@ -213,14 +213,14 @@ struct TicketRelationsTests {
             // When agent2 replies (their own doing), then Alice replies
             _ = try await api.create("/api/v1/tickets/\(t.id)/comments", token: w.agent2Token, CommentInput(body: "Je regarde", isPublic: true), as: EventDTO.self)
             _ = try await api.desk.drainDueJobs()
-            #expect(try await OutboxModel.query(on: api.desk.store.database).count() == 0)
+            #expect(try await MailOutboxModel.query(on: api.desk.store.database).filter(\.$kind == "watched").count() == 0)
             _ = try await api.create("/api/v1/tickets/\(t.id)/comments", token: w.aliceToken, CommentInput(body: "Merci", isPublic: true), as: EventDTO.self)
             _ = try await api.desk.drainDueJobs()
 
             // Then agent2 (no contact method: their account's address) is told of Alice's reply
-            let mails = try await OutboxModel.query(on: api.desk.store.database).all()
+            let mails = try await MailOutboxModel.query(on: api.desk.store.database).filter(\.$kind == "watched").all()
             #expect(mails.map(\.toAddress) == ["agent2@desk.example"])
-            #expect(mails.first?.body.contains(t.number) == true || mails.first?.subject.contains(t.number) == true)
+            #expect(mails.first?.textBody.contains(t.number) == true || mails.first?.subject.contains(t.number) == true)
 
             // When agent2 stops following, and agent1 makes agent2 follow again; a requester cannot be added
             #expect(try await api.send(.delete, "/api/v1/tickets/\(t.id)/watchers/me", token: w.agent2Token).status == .noContent)
@@ -232,8 +232,8 @@ struct TicketRelationsTests {
             var patch = TicketPatch(); patch.status = .inProgress
             #expect(try await api.send(.patch, "/api/v1/tickets/\(t.id)", token: w.agent1Token, headers: [.ifMatch: etag], json: patch).status == .ok)
             _ = try await api.desk.drainDueJobs()
-            let told = try await OutboxModel.query(on: api.desk.store.database).all().filter { $0.toAddress == "agent2@desk.example" }
-            #expect(told.count == 2 && told.contains { $0.body.contains("in_progress") })
+            let told = try await MailOutboxModel.query(on: api.desk.store.database).filter(\.$kind == "watched").all().filter { $0.toAddress == "agent2@desk.example" }
+            #expect(told.count == 2 && told.contains { $0.textBody.contains("in_progress") })
             #expect(try await api.get("/api/v1/tickets/\(t.id)/watchers", token: w.aliceToken).status == .forbidden)
             #expect(try await api.send(.post, "/api/v1/tickets/\(t.id)/watchers/me", token: w.aliceToken).status == .forbidden)
         }

@@ -14,6 +14,7 @@ struct AdminPages {
     struct Tab {
         var organizations = false, users = false, groups = false, categories = false, matrix = false, throttles = false
         var calendars = false, slaPolicies = false, schedules = false, onCallPolicies = false, settings = false
+        var mail = false
     }
 
     struct Base {

@@ -29,6 +29,8 @@ struct AuthPages {
         let zones: [String]
         /// Where support staff are paged; nil for requesters and client managers.
         let contacts: ContactMethodsView?
+        /// Which e-mail notifications they receive.
+        let notifications: [MailPages.Choice]
     }
 
     func register(on router: RouterGroup<EscaleContext>) {
@@ -144,8 +146,10 @@ struct AuthPages {
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("account_title"), request: request)
         let contacts = s.actor.role.isStaff
             ? ContactMethodsView(try await desk.contactMethods(of: s.actor.userId, by: s.actor), action: "/account/contact-methods", l) : nil
+        let notifications = MailPages.choices(try await desk.myNotifications(by: s.actor), kinds: NotificationKind.kinds(for: s.actor.role), l)
         return views.page("account", AccountPage(frame: frame, t: frame.t, error: error, languages: Language.all(current: s.locale),
-                                                 timeZone: s.timeZone, zones: Self.zones, contacts: contacts), status: error == nil ? .ok : status)
+                                                 timeZone: s.timeZone, zones: Self.zones, contacts: contacts, notifications: notifications),
+                          status: error == nil ? .ok : status)
     }
 
     static let zones = ["Europe/Paris", "Europe/London", "Europe/Brussels", "Europe/Zurich", "Europe/Luxembourg", "America/New_York",

@@ -12,6 +12,8 @@ enum SafeRedirect {
         "/admin/sla-policies/:id", "/admin/users", "/admin/users/:id", "/admin/throttles",
         "/attachments/:id", "/canned-replies", "/canned-replies/:id", "/macros", "/macros/:id", "/oncall", "/oncall/ack/:incident/:user/:sig",
         "/queues/:queue", "/reports/sla", "/reports/sla.csv", "/requests", "/requests/new", "/search", "/supervisor", "/tickets/:seq", "/tickets/new",
+        "/admin/mail", "/admin/mail/templates", "/admin/mail/templates/:kind/:language", "/password/forgot", "/password/reset",
+        "/resolution/:ticket/:user/:sig", "/resolution/done",
     ].map { $0.split(separator: "/").map(String.init) }
 
     /// The normalised local target, or "/" when `raw` is not one.
