@@ -5,7 +5,8 @@ import Foundation
 import Hummingbird
 
 /// Administration: users and roles, categories, the priority matrix, sign-in throttles here; organizations and
-/// contracts, groups, calendars and SLA policies, on-call, and the installation's settings in `AdminPages+…`.
+/// contracts, groups, calendars and SLA policies, on-call, mailboxes and incoming mail, and the installation's settings
+/// in `AdminPages+…`.
 /// The desk checks permissions; these pages only refuse early so non-admins never see the forms.
 struct AdminPages {
     let desk: Desk
@@ -14,6 +15,7 @@ struct AdminPages {
     struct Tab {
         var organizations = false, users = false, groups = false, categories = false, matrix = false, throttles = false
         var calendars = false, slaPolicies = false, schedules = false, onCallPolicies = false, settings = false
+        var mailboxes = false, inbound = false
     }
 
     struct Base {
@@ -30,6 +32,7 @@ struct AdminPages {
         registerCalendars(on: router)
         registerOnCall(on: router)
         registerSettings(on: router)
+        registerMail(on: router)
         router.get("/admin/throttles") { r, c in try await throttles(r, c) }
         router.post("/admin/throttles/:id/lift") { r, c in
             try await post(r, c, back: { try await throttles(r, c, error: $0) }) { _, s in
