@@ -5,7 +5,8 @@ import Foundation
 import HTTPTypes
 import Testing
 
-/// The e-mail channel through its pages: mailboxes, incoming mail and its triage.
+/// The e-mail channel through its pages: mailboxes, incoming mail and its triage, organizations' mail domains, an
+/// undeliverable address on a user.
 @Suite("E-mail pages")
 struct MailPagesTests {
     /// The text of the element with this id (`<code id="mailbox-token">…</code>`).
@@ -167,6 +168,46 @@ struct MailPagesTests {
             // Deciding again is refused with the reason, not a server error
             let again = try await admin.post("/admin/inbound/\(second.id)/decision?status=held", [("action", "retry")])
             #expect(again.status == .unprocessableContent)
+        }
+    }
+
+    @Test("an organization's mail domains are edited on its page; a user whose address bounced says so on theirs")
+    func domainsAndUndeliverable() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let admin = Browser(api, language: "en")
+            try await admin.signIn(TestApp.adminEmail, TestApp.adminPassword)
+
+            // When the administrator lists Acme's other mail domains, separated every way people do
+            let path = "/admin/organizations/\(w.acme.id)"
+            _ = try await admin.get(path)
+            let saved = try await admin.post(path, [("name", "Acme Industrie"), ("domain", "acme.example"), ("domains", "acme.fr, Acme-Group.com\nacme.io  acme.fr"),
+                                                   ("locale", ""), ("active", "on")])
+            #expect(saved.status == .seeOther, "\(saved.html.prefix(600))")
+
+            // Then the organization has them, the main domain first, each once; the page shows the others
+            let org = try await api.get("/api/v1/organizations/\(w.acme.id)", token: w.admin).json(OrganizationDTO.self)
+            #expect(org.domain == "acme.example" && org.domains == ["acme.example", "acme.fr", "acme-group.com", "acme.io"])
+            let page = try await admin.follow(saved)
+            #expect(page.contains(">acme.fr\nacme-group.com\nacme.io</textarea>"), "\(page.html)")
+
+            // A domain that is not one is refused with the rule
+            let wrong = try await admin.post(path, [("name", "Acme Industrie"), ("domain", "acme.example"), ("domains", "not/a domain"), ("active", "on")])
+            #expect(wrong.status == .unprocessableContent && wrong.contains("Incorrect mail domain"))
+
+            // When a notification to a user bounces for good
+            _ = try await api.create("/api/v1/users", token: w.admin, UserInput(
+                email: "inconnu@no-such-domain.invalid", name: "Inconnu", role: .requester, password: World.password, organizationId: w.acme.id), as: UserDTO.self)
+            let users = try await api.get("/api/v1/users?organization_id=\(w.acme.id)", token: w.admin).json(Page<UserDTO>.self).items
+            let inconnu = try #require(users.first { $0.email == "inconnu@no-such-domain.invalid" })
+            let mailbox: MailboxDTO = try await api.create("/api/v1/mailboxes", token: w.admin, MailboxInput(address: "helpdesk@helpdesk.example.test"))
+            let bounce = try await MailIntakeTests.receipt(api, try MailIntakeTests.fixture("12-bounce-dsn"), token: mailbox.token!)
+            #expect(bounce.status == "bounce")
+
+            // Then their page says the address is undeliverable, with the reason; another user's says nothing
+            let user = try await admin.get("/admin/users/\(inconnu.id)")
+            #expect(user.contains("Undeliverable address") && user.contains("5.0.0"), "\(user.html.prefix(3000))")
+            #expect(!(try await admin.get("/admin/users/\(w.alice.id)")).contains("Undeliverable address"))
         }
     }
 

@@ -176,7 +176,11 @@ struct AdminPages {
     }
 
     struct UserPage {
-        struct Subject { let id: String; let name: String; let email: String; let active: Bool }
+        struct Subject {
+            let id: String; let name: String; let email: String; let active: Bool
+            /// Mail to them bounced for good (a delivery report): the reason the receiving server gave.
+            let undeliverable: Bool; let emailStatusReason: String
+        }
         let frame: Frame; let t: [String: String]; let tab: Tab; let error: String?
         let user: Subject
         let roles, organizations, groups: [Option]
@@ -195,7 +199,8 @@ struct AdminPages {
         let contacts = u.role.isStaff ? ContactMethodsView(try await desk.contactMethods(of: u.id, by: s.actor), action: "/admin/users/\(u.id)/contact-methods", l) : nil
         let b = try await base(r, s, l, title: u.name, tab: Tab(users: true), error: error)
         return views.page("admin_user", UserPage(
-            frame: b.frame, t: b.t, tab: b.tab, error: b.error, user: .init(id: u.id.uuidString, name: u.name, email: u.email, active: u.active),
+            frame: b.frame, t: b.t, tab: b.tab, error: b.error, user: .init(id: u.id.uuidString, name: u.name, email: u.email, active: u.active,
+                                                                                  undeliverable: u.emailStatus == "undeliverable", emailStatusReason: u.emailStatusReason ?? ""),
             roles: Role.allCases.map { Option(value: $0.rawValue, label: l.t("role_\($0.rawValue)"), selected: $0 == u.role) },
             // Deactivated organizations and groups are offered only to whoever already belongs to them.
             organizations: orgs.filter { $0.active || $0.id == u.organizationId }.map {
