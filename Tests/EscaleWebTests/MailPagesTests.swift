@@ -6,7 +6,7 @@ import HTTPTypes
 import Testing
 
 /// The e-mail channel through its pages: mailboxes, incoming mail and its triage, organizations' mail domains, an
-/// undeliverable address on a user.
+/// undeliverable address on a user, and mail on a ticket's timeline (quoted history folded and escaped).
 @Suite("E-mail pages")
 struct MailPagesTests {
     /// The text of the element with this id (`<code id="mailbox-token">…</code>`).
@@ -168,6 +168,45 @@ struct MailPagesTests {
             // Deciding again is refused with the reason, not a server error
             let again = try await admin.post("/admin/inbound/\(second.id)/decision?status=held", [("action", "retry")])
             #expect(again.status == .unprocessableContent)
+        }
+    }
+
+    @Test("a reply by e-mail on the agent's ticket page: marked, its quoted history folded and escaped; an out-of-office folded and internal")
+    func timeline() async throws {
+        try await TestApp.run { api in
+            // Given Alice's ticket and a mailbox
+            let w = try await World.make(api)
+            let mailbox: MailboxDTO = try await api.create("/api/v1/mailboxes", token: w.admin, MailboxInput(address: "helpdesk@desk.example"))
+            let t = try await w.aliceTicket("Imprimante")
+
+            // When she answers by mail, quoting a message that held a script, and her out-of-office answers too
+            let body = "Merci, c'est réparé.\n\nLe lun. 30 nov. 2026 à 10:00, Helpdesk <helpdesk@desk.example> a écrit :\n> <script>alert('x')</script> Redémarrez-la.\n> Deuxième ligne\n"
+            let reply = try await MailIntakeTests.receipt(api, MailIntakeTests.mail(subject: "Re: [\(t.number)] Imprimante", body: body), token: mailbox.token!)
+            let away = try await MailIntakeTests.receipt(api, MailIntakeTests.mail(subject: "Absence : [\(t.number)] Imprimante", body: "Je suis absente jusqu'au 4.",
+                                                                                 headers: ["Auto-Submitted: auto-replied"]), token: mailbox.token!)
+            #expect(reply.status == "replied" && away.status == "automatic", "\(reply) \(away)")
+
+            // Then the agent's page marks the reply, folds its history as escaped text with its line breaks
+            let agent = Browser(api, language: "en")
+            try await agent.signIn(w.agent1.email, World.password)
+            let page = try await agent.get("/tickets/\(TicketNumber.parse(t.number)!)")
+            #expect(page.status == .ok)
+            #expect(page.contains("by e-mail") && page.contains("Merci, c'est réparé."))
+            let quoted = try #require(page.html.components(separatedBy: "<details class=\"quoted\"><summary>Quoted history</summary>").dropFirst().first)
+            let pre = quoted.components(separatedBy: "</details>")[0]
+            #expect(pre.contains("&lt;script&gt;alert(") && pre.contains("Redémarrez-la.\n") && pre.contains("Deuxième ligne"), "\(pre)")
+            #expect(!page.contains("<script>alert"))
+            // and the out-of-office is an internal entry, folded
+            #expect(page.contains("automatic reply received"))
+            let automatic = try #require(page.html.components(separatedBy: "entry-automatic").dropFirst().first).components(separatedBy: "</li>")[0]
+            #expect(automatic.contains("<details class=\"quoted\"><summary>Show the automatic reply</summary>") && automatic.contains("Je suis absente"))
+
+            // Alice sees her reply and its history, never the internal out-of-office
+            let alice = Browser(api, language: "en")
+            try await alice.signIn(w.alice.email, World.password)
+            let hers = try await alice.get("/tickets/\(TicketNumber.parse(t.number)!)")
+            #expect(hers.status == .ok && hers.contains("Quoted history") && hers.contains("&lt;script&gt;"))
+            #expect(!hers.contains("Je suis absente") && !hers.contains("automatic reply received") && !hers.contains("<script>alert"))
         }
     }
 
