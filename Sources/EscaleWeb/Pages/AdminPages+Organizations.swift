@@ -4,7 +4,7 @@ import EscaleDesk
 import Foundation
 import Hummingbird
 
-/// Organizations (name, domain, language, deactivation) and their contracts: the terms, the calendar, SLA and on-call
+/// Organizations (name, domain and mail domains, language, deactivation) and their contracts: the terms, the calendar, SLA and on-call
 /// policies they run on, their escalation rules, and a summary of what applies under them.
 extension AdminPages {
     func registerOrganizations(on router: RouterGroup<EscaleContext>) {
@@ -21,7 +21,8 @@ extension AdminPages {
         router.post("/admin/organizations/:id") { r, c in
             try await post(r, c, back: { try await organization(r, c, error: $0) }) { form, s in
                 let id = try c.uuid("id", "organization")
-                let input = OrganizationInput(name: form["name"] ?? "", domain: form.text("domain"), locale: form.text("locale"), active: form["active"] == "on")
+                let input = OrganizationInput(name: form["name"] ?? "", domain: form.text("domain"), domains: Self.domainList(form["domains"] ?? ""),
+                                              locale: form.text("locale"), active: form["active"] == "on")
                 _ = try await desk.store.write { db in try await desk.updateOrganization(id, input, by: s.actor, on: db) }
                 return "/admin/organizations/\(id)?done=saved"
             }
@@ -63,13 +64,18 @@ extension AdminPages {
             status: error == nil ? .ok : .unprocessableContent)
     }
 
+    /// The mail domains as typed: separated by commas, spaces or line breaks.
+    static func domainList(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0 == "," || $0 == ";" || $0.isWhitespace }).map(String.init)
+    }
+
     static func languageName(_ code: String?, _ l: Localizer) -> String {
         Language.all(current: "").first { $0.code == code }?.name ?? l.t("organization_language_default")
     }
 
     struct OrganizationPage {
         struct Row { let id: String; let name: String; let perimeter: String; let validity: String; let onCall: String; let state: String }
-        struct Subject { let id: String; let name: String; let domain: String; let active: Bool }
+        struct Subject { let id: String; let name: String; let domain: String; let mailDomains: String; let active: Bool }
         let frame: Frame; let t: [String: String]; let tab: Tab; let error: String?
         let organization: Subject
         let languages: [Language]
@@ -90,7 +96,8 @@ extension AdminPages {
         let today = Day(desk.clock.now()).description
         return views.page("admin_organization", OrganizationPage(
             frame: b.frame, t: b.t, tab: b.tab, error: b.error,
-            organization: .init(id: org.id.uuidString, name: org.name, domain: org.domain ?? "", active: org.active),
+            organization: .init(id: org.id.uuidString, name: org.name, domain: org.domain ?? "",
+                                mailDomains: org.domains.filter { $0 != org.domain }.joined(separator: "\n"), active: org.active),
             languages: Language.choices(current: org.locale, l, automatic: "organization_language_default"),
             contracts: contracts.map { k in
                 .init(id: k.id.uuidString, name: k.name, perimeter: l.t("perimeter_\(k.perimeter)"),

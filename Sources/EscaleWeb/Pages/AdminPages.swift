@@ -5,7 +5,8 @@ import Foundation
 import Hummingbird
 
 /// Administration: users and roles, categories, the priority matrix, sign-in throttles here; organizations and
-/// contracts, groups, calendars and SLA policies, on-call, and the installation's settings in `AdminPages+…`.
+/// contracts, groups, calendars and SLA policies, on-call, mailboxes and incoming mail, and the installation's settings
+/// in `AdminPages+…`.
 /// The desk checks permissions; these pages only refuse early so non-admins never see the forms.
 struct AdminPages {
     let desk: Desk
@@ -15,6 +16,7 @@ struct AdminPages {
         var organizations = false, users = false, groups = false, categories = false, matrix = false, throttles = false
         var calendars = false, slaPolicies = false, schedules = false, onCallPolicies = false, settings = false
         var mail = false
+        var mailboxes = false, inbound = false
     }
 
     struct Base {
@@ -31,6 +33,7 @@ struct AdminPages {
         registerCalendars(on: router)
         registerOnCall(on: router)
         registerSettings(on: router)
+        registerMail(on: router)
         router.get("/admin/throttles") { r, c in try await throttles(r, c) }
         router.post("/admin/throttles/:id/lift") { r, c in
             try await post(r, c, back: { try await throttles(r, c, error: $0) }) { _, s in
@@ -174,7 +177,11 @@ struct AdminPages {
     }
 
     struct UserPage {
-        struct Subject { let id: String; let name: String; let email: String; let active: Bool }
+        struct Subject {
+            let id: String; let name: String; let email: String; let active: Bool
+            /// Mail to them bounced for good (a delivery report): the reason the receiving server gave.
+            let undeliverable: Bool; let emailStatusReason: String
+        }
         let frame: Frame; let t: [String: String]; let tab: Tab; let error: String?
         let user: Subject
         let roles, organizations, groups: [Option]
@@ -193,7 +200,8 @@ struct AdminPages {
         let contacts = u.role.isStaff ? ContactMethodsView(try await desk.contactMethods(of: u.id, by: s.actor), action: "/admin/users/\(u.id)/contact-methods", l) : nil
         let b = try await base(r, s, l, title: u.name, tab: Tab(users: true), error: error)
         return views.page("admin_user", UserPage(
-            frame: b.frame, t: b.t, tab: b.tab, error: b.error, user: .init(id: u.id.uuidString, name: u.name, email: u.email, active: u.active),
+            frame: b.frame, t: b.t, tab: b.tab, error: b.error, user: .init(id: u.id.uuidString, name: u.name, email: u.email, active: u.active,
+                                                                                  undeliverable: u.emailStatus == "undeliverable", emailStatusReason: u.emailStatusReason ?? ""),
             roles: Role.allCases.map { Option(value: $0.rawValue, label: l.t("role_\($0.rawValue)"), selected: $0 == u.role) },
             // Deactivated organizations and groups are offered only to whoever already belongs to them.
             organizations: orgs.filter { $0.active || $0.id == u.organizationId }.map {

@@ -191,6 +191,11 @@ struct TimelineEntry {
     let reason: String?
     let attachments: [File]
     let hasAttachments: Bool
+    /// A reply or note that arrived by e-mail; what it quoted (earlier messages, signature) is shown folded, as text.
+    let byEmail: Bool
+    let quoted: String?
+    /// An automatic answer (out-of-office) noted on the ticket: shown folded, for what it says is rarely needed.
+    let automatic: Bool
 
     init(_ e: EventDTO, names: Desk.Names, l: Localizer) {
         id = e.id.uuidString; kind = e.kind.rawValue
@@ -201,12 +206,15 @@ struct TimelineEntry {
         reason = Self.ruleReason(e.field, l) ?? e.reason.map { Self.localized(reason: $0, l) }
         attachments = e.attachments.map { File(id: $0.id.uuidString, filename: $0.filename, size: Self.size($0.size)) }
         hasAttachments = !attachments.isEmpty
+        byEmail = e.field == "email" && (e.kind == .reply || e.kind == .note)
+        quoted = byEmail ? e.quoted.flatMap { $0.isEmpty ? nil : $0 } : nil
+        automatic = e.field == "email_automatic" && e.kind == .note
         func status(_ raw: String?) -> String { raw.map { l.t("status_\($0)") } ?? "—" }
         func person(_ raw: String?) -> String { raw.flatMap(UUID.init(uuidString:)).flatMap { names.user($0) ?? names.group($0) } ?? l.t("filter_nobody") }
         switch e.kind {
         case .created: summary = l.t("event_created")
         case .reply: summary = l.t("event_reply")
-        case .note: summary = l.t("event_note")
+        case .note: summary = l.t(automatic ? "event_automatic_reply" : "event_note")
         case .statusChanged: summary = l.t("event_status_changed", status(e.oldValue), status(e.newValue))
         case .assigned:
             summary = e.field == "group" ? l.t("event_group_changed", person(e.newValue)) : l.t("event_assigned", person(e.newValue))
@@ -350,6 +358,9 @@ extension TimelineEntry: MustacheParent {
         case "reason": reason
         case "attachments": attachments
         case "hasAttachments": hasAttachments
+        case "byEmail": byEmail
+        case "quoted": quoted
+        case "automatic": automatic
         default: nil
         }
     }

@@ -142,10 +142,18 @@ extension Localizer {
     func message(for error: DomainError) -> String {
         switch error {
         case let .invalid(field, _): strings["invalid_\(field)"] ?? t("error_invalid_message")
+        case let .invalidFields(problems): fieldRules(problems.map(\.field)) ?? t("error_invalid_message")
         case .invalidTransition: t("error_transition")
         case .conflict: t("error_conflict")
         case .forbidden: t("error_forbidden_message")
         default: t("error_invalid_message")
         }
+    }
+
+    /// The rules of the fields at fault the catalogue names, each once (several problems reported at once).
+    private func fieldRules(_ fields: [String]) -> String? {
+        var rules: [String] = []
+        for f in fields { if let r = strings["invalid_\(f)"], !rules.contains(r) { rules.append(r) } }
+        return rules.isEmpty ? nil : rules.joined(separator: " ")
     }
 }

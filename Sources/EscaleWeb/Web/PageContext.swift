@@ -149,9 +149,16 @@ enum PageContext {
                      },
                      redraw: (String, Form) async throws -> Response,
                      _ body: (Form, Desk.WebSession) async throws -> String) async throws -> Response {
+        try await answer(request, context, desk: desk, session: s, refusals: refusals, redraw: redraw) { form, s in Views.redirect(try await body(form, s)) }
+    }
+
+    /// The same, for a command whose answer is a page of its own rather than a redirect (a secret shown once).
+    static func answer(_ request: Request, _ context: EscaleContext, desk: Desk, session s: Desk.WebSession,
+                       refusals: (DomainError) -> Bool, redraw: (String, Form) async throws -> Response,
+                       _ body: (Form, Desk.WebSession) async throws -> Response) async throws -> Response {
         let form = try await Form.read(request, context: context, desk: desk, csrf: s.csrfToken)
         do {
-            return Views.redirect(try await body(form, s))
+            return try await body(form, s)
         } catch let e as DomainError where refusals(e) {
             return try await redraw(localizer(request: request, session: s).message(for: e), form)
         }

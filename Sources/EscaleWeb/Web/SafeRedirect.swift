@@ -7,7 +7,7 @@ enum SafeRedirect {
     /// GET pages a person may land on after signing in (`:x` is one path segment).
     static let pages = [
         "/", "/account", "/admin", "/admin/calendars", "/admin/calendars/:id", "/admin/categories", "/admin/contracts/:id",
-        "/admin/groups", "/admin/groups/:id", "/admin/matrix", "/admin/oncall/policies", "/admin/oncall/policies/:id", "/admin/oncall/schedules",
+        "/admin/groups", "/admin/groups/:id", "/admin/inbound", "/admin/inbound/:id/raw", "/admin/mailboxes", "/admin/mailboxes/:id", "/admin/matrix", "/admin/oncall/policies", "/admin/oncall/policies/:id", "/admin/oncall/schedules",
         "/admin/oncall/schedules/:id", "/admin/organizations", "/admin/organizations/:id", "/admin/settings", "/admin/sla-policies",
         "/admin/sla-policies/:id", "/admin/users", "/admin/users/:id", "/admin/throttles",
         "/attachments/:id", "/canned-replies", "/canned-replies/:id", "/macros", "/macros/:id", "/oncall", "/oncall/ack/:incident/:user/:sig",
