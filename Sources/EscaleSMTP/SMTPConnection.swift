@@ -285,7 +285,7 @@ public actor SMTPConnection {
     private func reply(to bytes: ByteBuffer?, label: String) async throws -> SMTPReply {
         let promise = channel.eventLoop.makePromise(of: SMTPReply.self)
         let request = SMTPRequest(bytes: bytes, label: label, timeout: TimeAmount(configuration.commandTimeout), promise: promise)
-        channel.writeAndFlush(request, promise: nil)
+        channel.writeAndFlush(request, promise: Self.failing(promise, label: label))
         return try await resolve(promise.futureResult)
     }
 
@@ -297,11 +297,22 @@ public actor SMTPConnection {
         let promise = channel.eventLoop.makePromise(of: SMTPReply.self)
         let request = SMTPRequest(bytes: bytes, label: label, timeout: TimeAmount(timeout ?? configuration.commandTimeout), promise: promise)
         if flush {
-            channel.writeAndFlush(request, promise: nil)
+            channel.writeAndFlush(request, promise: Self.failing(promise, label: label))
         } else {
-            channel.write(request, promise: nil)
+            channel.write(request, promise: Self.failing(promise, label: label))
         }
         return promise.futureResult
+    }
+
+    /// A write that never reaches the request handler (the channel closed first — a TLS handshake refused, the server
+    /// gone) must still fail the reply's promise, or its caller would wait forever: no handler is left to time it out.
+    /// Failing a promise the handler already completed does nothing.
+    private static func failing(_ reply: EventLoopPromise<SMTPReply>, label: String) -> EventLoopPromise<Void> {
+        let written = reply.futureResult.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in
+            reply.fail((error as? SMTPError) ?? SMTPError.connection("cannot send \(label): \(SMTPRequestHandler.describe(error))"))
+        }
+        return written
     }
 
     /// Awaits a reply, translating NIO errors into `SMTPError.connection`.
