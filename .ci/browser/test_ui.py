@@ -444,3 +444,42 @@ def test_administrator_first_day(users, browser):
     admin.choose(t("en", "settings_default_language"), t("en", "settings_language_browser"))
     admin.press(t("en", "action_save"))
     assert "default_locale" not in api("GET", "/settings", token=token(ADMIN_EMAIL, ADMIN_PASSWORD))
+
+
+def test_requester_email_shows_live_with_history_folded(users, browser):
+    """Scenario: the agent has the ticket open; the requester answers a notification from her mail client; her reply
+    appears on the agent's page without a reload, by e-mail, with what she quoted folded away (but kept)."""
+    from escale_ui import ADMIN_EMAIL, ADMIN_PASSWORD, api, token
+    lang = "fr"
+    marie, n1 = users["marie"], users["n1"]
+    admin = token(ADMIN_EMAIL, ADMIN_PASSWORD)
+    box = api("POST", "/mailboxes", {"address": f"support-{uuid.uuid4().hex[:6]}@acme.test"}, admin)
+    ticket = api("POST", "/tickets", {"subject": unique("VPN coupé"), "description": "Plus de VPN depuis ce matin.",
+                                                "impact": "medium", "urgency": "medium"}, token(marie.email, marie.password))
+
+    agent = UI(browser(lang), lang).sign_in(n1)
+    agent.open(f"/tickets/{int(ticket['number'][4:])}")
+    agent.wait_live()
+    agent.d.execute_script("window.__marker = 1")
+
+    answer = unique("Toujours coupé ce matin, même après redémarrage")
+    quoted = "Bonjour, pouvez-vous redémarrer le poste ?"
+    raw = (f"From: {marie.name} <{marie.email}>\r\nTo: {box['address']}\r\nSubject: RE: [{ticket['number']}] {ticket['subject']}\r\n"
+           f"Message-ID: <{uuid.uuid4()}@acme.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           f"Content-Transfer-Encoding: 8bit\r\n\r\n{answer}\r\n\r\nLe lun. 30 nov. 2026 à 10:12, Support <{box['address']}> a écrit :\r\n"
+           f"> {quoted}\r\n> <script>alert(1)</script>\r\n").encode()
+    r = requests.post(BASE + "/api/v1/inbound/email", data=raw, timeout=WAIT,
+                      headers={"authorization": "Bearer " + box["token"], "content-type": "message/rfc822"})
+    assert r.status_code == 200 and r.json()["status"] == "replied", r.text
+
+    agent.wait_for_text("#timeline", answer, timeout=10)
+    assert agent.d.execute_script("return window.__marker") == 1, "the ticket page was reloaded instead of updated live"
+    entry = agent.d.find_element(By.XPATH, f"//*[@id='timeline']//li[contains(normalize-space(), {xpath_literal(answer)})]")
+    folds = entry.find_elements(By.CSS_SELECTOR, "details.quoted")
+    assert len(folds) == 1, "the quoted history is not folded under the reply"
+    assert folds[0].get_attribute("open") is None, "the quoted history is shown unfolded"
+    assert quoted not in entry.text, "the quoted history shows while folded"
+    folds[0].find_element(By.TAG_NAME, "summary").click()
+    agent.wait(5).until(lambda d: quoted in entry.text, "unfolding does not show the quoted history")
+    assert "<script>alert(1)</script>" in entry.text, "the quoted HTML is not shown as text"
+    assert not agent.d.execute_script("return window.__alerted === true")

@@ -91,6 +91,11 @@ extension Desk {
     private func suppression(of d: MailDraft, on db: any Database) async throws -> String? {
         if let user = d.recipientId, try await isUndeliverable(userId: user, on: db) { return "the address is marked undeliverable" }
         guard d.requesterFacing, d.autoSubmitted else { return nil }
+        if store.kind == .postgres {
+            // Concurrent notification jobs count the same address's hour: one at a time (SQLite's single writer already
+            // serialises them), or two could each see four and both send a fifth.
+            try await (db as! any SQLDatabase).raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "mail-rate:" + d.to.lowercased())))").run()
+        }
         // Ticket mail only: that is what a robot answering mail keeps alive.
         let recent = try await MailOutboxModel.query(on: db).filter(\.$toAddress == d.to.lowercased()).filter(\.$ticketId != nil).filter(\.$autoSubmitted == true)
             .filter(\.$status != "suppressed").filter(\.$createdAt >= now.addingTimeInterval(-3_600)).count()

@@ -171,6 +171,8 @@ struct SMTPServerTests {
         }
     }
 
+    /// Correctness of a long session; the rate printed is informative (figures come from `escale-bench --mail`: a
+    /// timed assertion fails on a busy machine).
     @Test func reusesOneConnectionFor200MessagesAndMeasuresThroughput() async throws {
         try await withSMTPSink { sink in
             let connection = try await SMTPConnection.connect(sink.configuration())
@@ -187,7 +189,6 @@ struct SMTPServerTests {
             let stored = try sink.messages()
             #expect(stored.count == 200)
             #expect(stored.last?.data == messages.last)
-            #expect(rate >= 100, "single-connection throughput too low: \(rate) msg/s")
         }
     }
 
@@ -210,7 +211,6 @@ struct SMTPServerTests {
             let rate = Double(count) / Self.seconds(elapsed)
             print("SMTP throughput, pool of 4: \(count) × ~5 KB in \(elapsed) → \(Int(rate)) msg/s")
             #expect(try sink.messages().count == count)
-            #expect(rate >= 100, "pooled throughput too low: \(rate) msg/s")
         }
     }
 
