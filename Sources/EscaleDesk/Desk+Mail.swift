@@ -81,6 +81,19 @@ extension Desk {
         return m
     }
 
+    /// Messages rendered while no transport was configured (or queued by an instance without one) are sent once one
+    /// is: called at start. Scheduling is idempotent (one pending job per message).
+    @discardableResult
+    public func resumeQueuedMail(limit: Int = 10_000) async throws -> Int {
+        guard mail != nil else { return 0 }
+        let ids = try await MailOutboxModel.query(on: store.database).filter(\.$status == "queued").sort(\.$createdAt).limit(limit).all().compactMap(\.id)
+        guard !ids.isEmpty else { return 0 }
+        try await store.write { db in
+            for id in ids { try await self.scheduleSend(id, on: db) }
+        }
+        return ids.count
+    }
+
     private func scheduleSend(_ id: UUID, on db: any Database) async throws {
         try await JobQueue.schedule(key: "mail:\(id.uuidString)", kind: JobKind.mailSend, at: now, payload: Self.payload(["id": id]),
                                     maxAttempts: 8, now: now, on: db)

@@ -31,6 +31,8 @@ public func buildApplication(
         inspect(desk)
         try await bootstrapAdministrator(desk, config: config, logger: logger)
         try await desk.loadSigningKey()
+        let resumed = try await desk.resumeQueuedMail()
+        if resumed > 0 { logger.notice("\(resumed) queued message(s) handed to the mail transport") }
         let router = try await buildRouter(desk: desk, countQueries: config.countQueries, trustedProxies: config.trustedProxies)
         let limits = config.connections, counter = ConnectionCounter(), trusted = config.trustedProxies, serverLogger = logger
         return Application(

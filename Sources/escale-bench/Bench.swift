@@ -163,6 +163,11 @@ struct Bench: AsyncParsableCommand {
         print("|---|---:|---:|---:|---:|---:|---:|")
         print(String(format: "| %@ | %d | %.0f | %.2f | %.2f | %.2f | %d |", r.name, r.concurrency, r.throughput, r.percentile(0.5), r.percentile(0.95), r.percentile(0.99), r.errors))
         print("server peak RSS: \(peakRSS(pid: process.processIdentifier).map { "\($0 / 1024) MB" } ?? "unknown")")
+        if let smtpUrl {
+            var quiet = Logger(label: "escale-bench")
+            quiet.logLevel = .warning
+            try await OutboundMailBench.run(smtpURL: smtpUrl, messages: min(requests, 2_000), dataDir: dataDir, logger: quiet)
+        }
         if r.errors > 0 { throw ExitCode(1) }
     }
 

@@ -258,17 +258,6 @@ public final class OnCallIncidentModel: Model, @unchecked Sendable {
     public init() {}
 }
 
-public final class OutboxModel: Model, @unchecked Sendable {
-    public static let schema = "outbox"
-    @ID(key: .id) public var id: UUID?
-    @Field(key: "to_address") public var toAddress: String
-    @Field(key: "subject") public var subject: String
-    @Field(key: "body") public var body: String
-    @Field(key: "created_at") public var createdAt: Date
-    @OptionalField(key: "sent_at") public var sentAt: Date?
-    public init() {}
-}
-
 /// A form's typed values kept across a redirect (`M016_CreateFormDrafts`).
 public final class FormDraftModel: Model, @unchecked Sendable {
     public static let schema = "form_drafts"
