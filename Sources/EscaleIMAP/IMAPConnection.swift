@@ -73,9 +73,16 @@ public actor IMAPConnection {
         } catch {
             throw IMAPError.connection("cannot connect to \(c.host):\(c.port): \(IMAPResponseHandler.describe(error))")
         }
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: IMAPResponseHandler.self), eventLoop: channel.eventLoop)
-        }.get()
+        let handler: NIOLoopBound<IMAPResponseHandler>
+        do {
+            handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: IMAPResponseHandler.self), eventLoop: channel.eventLoop)
+            }.get()
+        } catch {
+            // The channel closed before we could look at it (a TLS handshake refused at once): its handlers are gone.
+            try? await channel.close().get()
+            throw IMAPError.connection("connection to \(c.host):\(c.port) closed during setup: \(IMAPResponseHandler.describe(error))")
+        }
         let connection = IMAPConnection(configuration: c, channel: channel, handler: handler, tlsContext: tlsContext)
         do {
             try await connection.handshake()
