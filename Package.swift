@@ -116,8 +116,8 @@ let package = Package(
             name: "EscaleMIMETests",
             dependencies: ["EscaleMIME", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "EscaleSMTPTests", dependencies: ["EscaleSMTP"]),
-        .testTarget(name: "EscaleIMAPTests", dependencies: ["EscaleIMAP"]),
+        // The SMTP and IMAP clients against real servers (aiosmtpd, Dovecot), with one set of process helpers.
+        .testTarget(name: "EscaleMailClientTests", dependencies: ["EscaleSMTP", "EscaleIMAP"]),
         .testTarget(
             name: "EscaleWebTests",
             dependencies: [

@@ -57,13 +57,11 @@ extension Desk {
             // The thread is every message of the ticket, received or sent, in time order; it starts with the mail that
             // opened the ticket when there was one, so the requester's client files our answer under their message.
             let received = try await InboundMessageModel.query(on: db).filter(\.$ticketId == ticketId).filter(\.$messageId != nil)
-                .sort(\.$receivedAt, .descending).limit(MailIdentity.maxReferences).all().compactMap { m in m.messageId.map { (m.receivedAt, $0) } }
-            let sent = try await MailOutboxModel.query(on: db).filter(\.$ticketId == ticketId).sort(\.$createdAt, .descending)
-                .limit(MailIdentity.maxReferences).all().map { ($0.createdAt, $0.messageId) }
+                .sort(\.$receivedAt).limit(500).all().compactMap { m in m.messageId.map { (m.receivedAt, $0) } }
+            let sent = try await MailOutboxModel.query(on: db).filter(\.$ticketId == ticketId).sort(\.$createdAt).limit(500).all()
+                .map { ($0.createdAt, $0.messageId) }
             let thread = (received + sent).sorted { $0.0 < $1.0 }.map(\.1)
-            let firstInbound = try await InboundMessageModel.query(on: db).filter(\.$ticketId == ticketId).filter(\.$messageId != nil).sort(\.$receivedAt).first()?.messageId
-            let firstSent = try await MailOutboxModel.query(on: db).filter(\.$ticketId == ticketId).sort(\.$createdAt).first()?.messageId
-            inReplyTo = firstInbound ?? firstSent
+            inReplyTo = received.first?.1 ?? sent.first?.1
             references = MailIdentity.references(thread: ([inReplyTo].compactMap { $0 } + thread).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } })
         }
         let m = MailOutboxModel()

@@ -153,6 +153,12 @@ struct MailIntakeTests {
             // Théo, copied on 13 and unknown, is kept on the ticket's copy list (a watcher when he is a user)
             let cc = try await api.get("/api/v1/tickets/\(try #require(opened["13-encoded-word-subject"]?.ticketId))/mail-cc", token: d.w.agent1Token)
             #expect(cc.status == .ok && cc.text.contains("theo.chatelain@client.example.test"))
+            // and the agent sees it on the ticket page
+            let agent = Browser(api)
+            try await agent.signIn(d.w.agent1.email, World.password)
+            let number = try #require(opened["13-encoded-word-subject"]?.number.flatMap(TicketNumber.parse))
+            let page = try await agent.get("/tickets/\(number)")
+            #expect(page.status == .ok && page.contains("theo.chatelain@client.example.test"))
         }
     }
 

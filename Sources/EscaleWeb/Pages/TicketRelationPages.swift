@@ -21,6 +21,8 @@ struct TicketRelationsView {
     let watching: Bool
     /// Who follows, by name (nil when nobody does).
     let watchers: String?
+    /// Addresses copied on the ticket's mail that are not users (they get its public replies), or nil.
+    let mailCopies: String?
     let tags: [String]
     let hasTags: Bool
     /// The ticket this one was merged into (a merged ticket is closed and takes no more replies).
@@ -34,10 +36,12 @@ struct TicketRelationsView {
         }
         let merged = try await desk.mergedInto(ticket).flatMap { number in links.first { $0.number == number } }
         let watchers = try await desk.watchers(of: ticket.id, by: actor)
+        let copies = try await desk.mailboxes.copies(of: ticket.id, by: actor)
         return TicketRelationsView(
             links: links, hasLinks: !links.isEmpty,
             kindOptions: [TicketLinkKind.related, .parent, .child, .duplicateOf].map { Option(value: $0.rawValue, label: l.t("link_kind_\($0.rawValue)"), selected: false) },
             watching: watchers.contains { $0.userId == actor.userId }, watchers: watchers.isEmpty ? nil : watchers.map(\.name).joined(separator: ", "),
+            mailCopies: copies.isEmpty ? nil : copies.map { c in c.name.map { "\($0) <\(c.address)>" } ?? c.address }.joined(separator: ", "),
             tags: ticket.tags, hasTags: !ticket.tags.isEmpty, mergedInto: merged, canMerge: ticket.status != .closed)
     }
 
