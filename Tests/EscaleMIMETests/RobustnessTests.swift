@@ -148,7 +148,7 @@ struct RobustnessTests {
             let m = MailParser.parse(b)
             let elapsed = Date().timeIntervalSince(t)
             slowest = max(slowest, elapsed)
-            #expect(elapsed < 1, "iteration \(iterations) seed \(seed)")
+            #expect(elapsed < 3, "iteration \(iterations) seed \(seed)")
             _ = ReplyText.split(m.text)
             _ = SubjectTag.ticketNumber(in: m.subject)
             iterations += 1
