@@ -43,6 +43,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        // Monitoring alerts (Alertmanager's webhook, Events v2) and the PBX's CTI events: Foundation only.
+        .target(name: "EscaleAlerts"),
+        .target(name: "EscaleCTI"),
         .target(name: "EscaleIMAP", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -62,7 +65,7 @@ let package = Package(
         .target(
             name: "EscaleDesk",
             dependencies: [
-                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleMIME",
+                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleMIME", "EscaleAlerts", "EscaleCTI",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -80,7 +83,7 @@ let package = Package(
         .target(
             name: "EscaleWeb",
             dependencies: [
-                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleDesk", "EscaleChannels",
+                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleDesk", "EscaleChannels", "EscaleAlerts", "EscaleCTI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -118,6 +121,8 @@ let package = Package(
         ),
         // The SMTP and IMAP clients against real servers (aiosmtpd, Dovecot), with one set of process helpers.
         .testTarget(name: "EscaleMailClientTests", dependencies: ["EscaleSMTP", "EscaleIMAP"]),
+        // The alert and CTI wire formats against the real captures, alone.
+        .testTarget(name: "EscaleIntegrationWireTests", dependencies: ["EscaleAlerts", "EscaleCTI"]),
         .testTarget(
             name: "EscaleWebTests",
             dependencies: [

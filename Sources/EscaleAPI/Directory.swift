@@ -12,8 +12,10 @@ public struct OrganizationInput: Codable, Sendable {
     public var locale: String?
     /// False for a former client: kept for history, no new tickets. Absent means true.
     public var active: Bool?
-    public init(name: String, domain: String? = nil, domains: [String]? = nil, locale: String? = nil, active: Bool? = nil) {
-        self.name = name; self.domain = domain; self.domains = domains; self.locale = locale; self.active = active
+    /// The switchboard's number, as typed: calls from it are the organization's (matched in E.164).
+    public var phone: String?
+    public init(name: String, domain: String? = nil, domains: [String]? = nil, locale: String? = nil, active: Bool? = nil, phone: String? = nil) {
+        self.name = name; self.domain = domain; self.domains = domains; self.locale = locale; self.active = active; self.phone = phone
     }
 }
 
@@ -24,16 +26,18 @@ public struct OrganizationDTO: Codable, Sendable {
     public var domains: [String]
     public var locale: String?
     public var active: Bool
+    public var phone: String?
     public var createdAt: Date
-    public init(id: UUID, name: String, domain: String?, domains: [String] = [], locale: String? = nil, active: Bool = true, createdAt: Date) {
+    public init(id: UUID, name: String, domain: String?, domains: [String] = [], locale: String? = nil, active: Bool = true, phone: String? = nil, createdAt: Date) {
         self.id = id; self.name = name; self.domain = domain; self.domains = domains; self.locale = locale; self.active = active; self.createdAt = createdAt
+        self.phone = phone
     }
 
     /// The input that would recreate it: the base a merge patch applies to.
-    public var input: OrganizationInput { OrganizationInput(name: name, domain: domain, domains: domains, locale: locale, active: active) }
+    public var input: OrganizationInput { OrganizationInput(name: name, domain: domain, domains: domains, locale: locale, active: active, phone: phone) }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, domain, domains, locale, active, createdAt = "created_at"
+        case id, name, domain, domains, locale, active, phone, createdAt = "created_at"
     }
 }
 
@@ -155,13 +159,17 @@ public struct UserInput: Codable, Sendable {
     public var locale: String?
     /// IANA time zone for dates shown to this user; Europe/Paris if absent.
     public var timeZone: String?
-    public init(email: String, name: String, role: Role, password: String, organizationId: UUID? = nil, groupIds: [UUID]? = nil, locale: String? = nil, timeZone: String? = nil) {
+    /// As typed (`01 23 45 67 89`, `+33 1 23 45 67 89`): a call from it is this user's; an agent's extension tells
+    /// who answered.
+    public var phone: String?
+    public init(email: String, name: String, role: Role, password: String, organizationId: UUID? = nil, groupIds: [UUID]? = nil, locale: String? = nil, timeZone: String? = nil,
+                phone: String? = nil) {
         self.email = email; self.name = name; self.role = role; self.password = password
-        self.organizationId = organizationId; self.groupIds = groupIds; self.locale = locale; self.timeZone = timeZone
+        self.organizationId = organizationId; self.groupIds = groupIds; self.locale = locale; self.timeZone = timeZone; self.phone = phone
     }
 
     enum CodingKeys: String, CodingKey {
-        case email, name, role, password, organizationId = "organization_id", groupIds = "group_ids", locale, timeZone = "time_zone"
+        case email, name, role, password, organizationId = "organization_id", groupIds = "group_ids", locale, timeZone = "time_zone", phone
     }
 }
 
@@ -181,16 +189,18 @@ public struct UserDTO: Codable, Sendable {
     public var emailStatus: String
     /// The bounce's status and diagnostic, when undeliverable.
     public var emailStatusReason: String?
+    public var phone: String?
     public init(id: UUID, email: String, name: String, role: Role, organizationId: UUID?, groupIds: [UUID], locale: String,
-                localeAutomatic: Bool = false, active: Bool, createdAt: Date, emailStatus: String = "ok", emailStatusReason: String? = nil) {
+                localeAutomatic: Bool = false, active: Bool, createdAt: Date, emailStatus: String = "ok", emailStatusReason: String? = nil,
+                phone: String? = nil) {
         self.id = id; self.email = email; self.name = name; self.role = role; self.organizationId = organizationId
         self.groupIds = groupIds; self.locale = locale; self.localeAutomatic = localeAutomatic; self.active = active; self.createdAt = createdAt
-        self.emailStatus = emailStatus; self.emailStatusReason = emailStatusReason
+        self.emailStatus = emailStatus; self.emailStatusReason = emailStatusReason; self.phone = phone
     }
 
     enum CodingKeys: String, CodingKey {
         case id, email, name, role, organizationId = "organization_id", groupIds = "group_ids", locale, localeAutomatic = "locale_automatic",
-             active, createdAt = "created_at", emailStatus = "email_status", emailStatusReason = "email_status_reason"
+             active, createdAt = "created_at", emailStatus = "email_status", emailStatusReason = "email_status_reason", phone
     }
 
     public init(from decoder: any Decoder) throws {
@@ -202,6 +212,7 @@ public struct UserDTO: Codable, Sendable {
         active = try c.decode(Bool.self, forKey: .active); createdAt = try c.decode(Date.self, forKey: .createdAt)
         emailStatus = try c.decodeIfPresent(String.self, forKey: .emailStatus) ?? "ok"
         emailStatusReason = try c.decodeIfPresent(String.self, forKey: .emailStatusReason)
+        phone = try c.decodeIfPresent(String.self, forKey: .phone)
     }
 }
 

@@ -146,6 +146,8 @@ public struct TicketDTO: Codable, Sendable {
     public var version: Int
     /// Absent when the ticket's contract has no SLA policy.
     public var sla: SLADTO?
+    /// The monitoring problem behind a ticket monitoring opened (channel `monitoring`).
+    public var alert: TicketAlertDTO?
 
     public init(_ t: Ticket) {
         id = t.id; number = t.number; type = t.type; subject = t.subject; description = t.description; status = t.status
@@ -162,7 +164,7 @@ public struct TicketDTO: Codable, Sendable {
              assigneeId = "assignee_id", requesterId = "requester_id", organizationId = "organization_id", channel, category,
              outOfScope = "out_of_scope", contractId = "contract_id", occurredAt = "occurred_at", createdAt = "created_at",
              updatedAt = "updated_at", firstResponseAt = "first_response_at", resolvedAt = "resolved_at", closedAt = "closed_at",
-             timeSpentMinutes = "time_spent_minutes", estimatedMinutes = "estimated_minutes", tags, parentId = "parent_id", version, sla
+             timeSpentMinutes = "time_spent_minutes", estimatedMinutes = "estimated_minutes", tags, parentId = "parent_id", version, sla, alert
     }
 }
 

@@ -28,6 +28,11 @@ public enum TicketEventKind: String, Codable, Sendable, CaseIterable {
     /// A merge: on the merged ticket (public) `field` is `into` and `newValue` the ticket it was merged into; on that
     /// ticket (internal) `field` is `from` and `newValue` the merged ticket's number.
     case merged
+    /// Monitoring changed the problem behind the ticket (`field`: `acknowledged`, `resolved` with `newValue` the
+    /// instant the source gave, `resolving` while a flapping problem's resolution is held, `fired_again`). Internal.
+    case monitoring
+    /// A phone call was attached (`field` the direction `in`/`out`, `newValue` the call's id, `minutes` talked). Internal.
+    case call
 }
 
 /// One entry of a ticket's append-only timeline. Never updated or deleted: audit, SLA and reports derive from it.

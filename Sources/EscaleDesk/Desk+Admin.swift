@@ -15,9 +15,11 @@ extension Desk {
         /// nil: nobody chooses, the defaults and the browser decide (`LanguageDefault`).
         public var locale: String?
         public var timeZone: String
-        public init(name: String, role: Role, organizationId: UUID?, groupIds: [UUID], active: Bool, locale: String?, timeZone: String) {
+        /// As typed; nil or empty: none.
+        public var phone: String?
+        public init(name: String, role: Role, organizationId: UUID?, groupIds: [UUID], active: Bool, locale: String?, timeZone: String, phone: String? = nil) {
             self.name = name; self.role = role; self.organizationId = organizationId; self.groupIds = groupIds
-            self.active = active; self.locale = locale; self.timeZone = timeZone
+            self.active = active; self.locale = locale; self.timeZone = timeZone; self.phone = phone
         }
     }
 
@@ -33,6 +35,7 @@ extension Desk {
             throw DomainError.invalid(field: "organization_id", "a \(update.role.rawValue) belongs to a client organization")
         }
         let groups = update.role.isStaff ? Array(Set(update.groupIds)) : []
+        let phone = try Self.validPhone(update.phone)
         if id == actor.userId, !update.active || update.role != .admin, actor.role == .admin {
             throw DomainError.invalid(field: "role", "you cannot remove your own administrator access")
         }
@@ -47,6 +50,7 @@ extension Desk {
             u.name = name; u.role = update.role.rawValue; u.organizationId = update.organizationId; u.active = update.active
             if let l = update.locale { u.locale = l }
             u.localeAuto = update.locale == nil; u.timeZone = update.timeZone
+            (u.phone, u.phoneE164) = phone
             try await u.save(on: db)
             try await GroupMemberModel.query(on: db).filter(\.$userId == id).delete()
             for g in groups { try await GroupMemberModel(groupId: g, userId: id).create(on: db) }
@@ -106,6 +110,7 @@ extension Desk {
         org.domains = try await mailDomains(domain: org.domain, domains: input.domains, organizationId: id, on: db)
         org.locale = input.locale
         org.active = input.active ?? true
+        (org.phone, org.phoneE164) = try Self.validPhone(input.phone)
         try await org.save(on: db)
         try await audit(actor, "update", "organization", id, "\(name) (active: \(org.active), language: \(org.locale ?? "default"))", on: db)
         return Self.dto(org)

@@ -19,6 +19,7 @@ extension Desk {
         org.active = input.active ?? true
         org.id = UUID()
         org.domains = try await mailDomains(domain: domain, domains: input.domains, organizationId: org.id!, on: db)
+        (org.phone, org.phoneE164) = try Self.validPhone(input.phone)
         try await org.create(on: db)
         try await audit(actor, "create", "organization", org.id, name, on: db)
         return Self.dto(org)
@@ -253,6 +254,7 @@ extension Desk {
         u.locale = resolved ?? "fr"; u.localeAuto = user.locale == nil
         u.timeZone = user.input.timeZone ?? "Europe/Paris"
         u.active = true; u.createdAt = now; u.emailStatus = "ok"
+        (u.phone, u.phoneE164) = try Self.validPhone(user.input.phone)
         try await u.create(on: db)
         for g in user.groupIds { try await GroupMemberModel(groupId: g, userId: u.id!).create(on: db) }
         try await audit(actor, "create", "user", u.id, "\(user.email) (\(user.input.role.rawValue))", on: db)
@@ -369,8 +371,17 @@ extension Desk {
         return list
     }
 
+    /// A phone number as typed and its E.164 form; empty is none; anything that is no number is refused.
+    static func validPhone(_ raw: String?, field: String = "phone") throws -> (String?, String?) {
+        guard let raw = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else { return (nil, nil) }
+        guard raw.count <= 40, let e164 = PhoneNumber.e164(raw) else {
+            throw DomainError.invalid(field: field, "not a phone number: write it as 01 23 45 67 89, +33 1 23 45 67 89 or an extension")
+        }
+        return (raw, e164)
+    }
+
     static func dto(_ o: OrganizationModel) -> OrganizationDTO {
-        OrganizationDTO(id: o.id!, name: o.name, domain: o.domain, domains: o.domains, locale: o.locale, active: o.active, createdAt: o.createdAt)
+        OrganizationDTO(id: o.id!, name: o.name, domain: o.domain, domains: o.domains, locale: o.locale, active: o.active, phone: o.phone, createdAt: o.createdAt)
     }
 
     static func dto(_ g: GroupModel, organizationIds: [UUID]) -> GroupDTO {
@@ -394,7 +405,7 @@ extension Desk {
     static func dto(_ u: UserModel, groupIds: [UUID]) -> UserDTO {
         UserDTO(id: u.id!, email: u.email, name: u.name, role: Role(rawValue: u.role) ?? .requester, organizationId: u.organizationId,
                 groupIds: groupIds.sorted { $0.uuidString < $1.uuidString }, locale: u.locale, localeAutomatic: u.localeAuto,
-                active: u.active, createdAt: u.createdAt, emailStatus: u.emailStatus, emailStatusReason: u.emailStatusReason)
+                active: u.active, createdAt: u.createdAt, emailStatus: u.emailStatus, emailStatusReason: u.emailStatusReason, phone: u.phone)
     }
 
     /// A SQL string literal (quotes doubled): for the few filters FluentKit cannot bind.

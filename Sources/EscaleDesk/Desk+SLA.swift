@@ -149,9 +149,11 @@ extension Desk {
     /// Tickets as the API shows them, with their SLA (one query for all of them).
     public func dtos(_ tickets: [Ticket], on db: (any Database)? = nil) async throws -> [TicketDTO] {
         let sla = try await sla(of: tickets, on: db)
+        let alerts = try await alertIntake.alerts(of: tickets.filter { $0.channel == .monitoring }.map(\.id), on: db ?? store.database)
         return tickets.map { t in
             var dto = TicketDTO(t)
             dto.sla = sla[t.id]
+            dto.alert = alerts[t.id]
             return dto
         }
     }

@@ -62,6 +62,7 @@ extension Desk {
             case JobKind.mailNotify: try await runMailNotify(job)
             case JobKind.mailSend: try await runMailSend(job)
             case JobKind.passwordReset: try await runPasswordReset(job)
+            case JobKind.alertResolve: try await runAlertResolve(job)
             default: throw DomainError.invalid(field: "kind", "no handler for job kind \(job.kind)")
             }
         } catch {

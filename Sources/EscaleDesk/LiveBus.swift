@@ -38,10 +38,28 @@ public struct LiveEvent: Sendable, Equatable {
     }
 }
 
+/// A call just answered, for the agent who picked up (a pop-up on whatever page they have open).
+public struct LiveCall: Sendable, Equatable {
+    public let callId: UUID
+    public let userId: UUID
+
+    private struct Wire: Codable { var c: UUID, u: UUID }
+
+    var payload: String { String(decoding: try! JSONEncoder().encode(Wire(c: callId, u: userId)), as: UTF8.self) }
+
+    init(callId: UUID, userId: UUID) { self.callId = callId; self.userId = userId }
+
+    init?(payload: String) {
+        guard let w = try? JSONDecoder().decode(Wire.self, from: Data(payload.utf8)) else { return nil }
+        self.init(callId: w.c, userId: w.u)
+    }
+}
+
 /// Publish/subscribe of ticket changes for this instance's live pages, fed after commit: in-process on SQLite, and
 /// through PostgreSQL notifications (`LiveRelay`) so that a change made on any instance reaches every instance.
 public final class LiveBus: Sendable {
     private let subscribers = Mutex<[UUID: AsyncStream<LiveEvent>.Continuation]>([:])
+    private let callSubscribers = Mutex<[UUID: AsyncStream<LiveCall>.Continuation]>([:])
 
     public init() {}
 
@@ -63,7 +81,22 @@ public final class LiveBus: Sendable {
 
     /// A notification from the store (this instance's or another's); malformed ones are ignored.
     public func publish(payload: String) {
-        if let event = LiveEvent(payload: payload) { publish(event) }
+        if let event = LiveEvent(payload: payload) { publish(event) } else if let call = LiveCall(payload: payload) { publish(call) }
+    }
+
+    /// Calls answered from now on.
+    public func subscribeCalls() -> AsyncStream<LiveCall> {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream<LiveCall>.makeStream(bufferingPolicy: .bufferingNewest(20))
+        callSubscribers.withLock { $0[id] = continuation }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.callSubscribers.withLock { $0.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    public func publish(_ call: LiveCall) {
+        for c in callSubscribers.withLock({ Array($0.values) }) { c.yield(call) }
     }
 
 }

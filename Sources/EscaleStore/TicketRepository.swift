@@ -15,6 +15,8 @@ public struct TicketFilter: Sendable {
     public var tier: Tier?
     public var updatedSince: Date?
     public var category: String?
+    /// How the tickets arrived (`monitoring`, `phone`…).
+    public var channel: String?
     /// Tickets of any of these groups (an agent's groups).
     public var groupIds: [UUID]?
     /// Only tickets nobody is assigned to.
@@ -177,6 +179,7 @@ public enum TicketRepository {
         if let t = filter.tier { q = q.where("tier", .equal, SQLBind(t.rawValue)) }
         if let u = filter.updatedSince { q = q.where(SQLColumn("updated_at", table: "tickets"), .greaterThanOrEqual, SQLBind(u)) }
         if let c = filter.category { q = q.where("category", .equal, SQLBind(c)) }
+        if let c = filter.channel { q = q.where("channel", .equal, SQLBind(c)) }
         if let g = filter.groupIds {
             // No group at all matches nothing (and `IN ()` is not valid SQL on PostgreSQL).
             q = g.isEmpty ? q.where(SQLRaw("1 = 0")) : q.where(SQLColumn("group_id"), .in, SQLBind.group(g))
@@ -204,6 +207,19 @@ public enum TicketRepository {
         if let visibility { q = q.where(visibility) }
         let tickets = try await q.all(decoding: TicketRow.self, with: Store.rowDecoder).map { try $0.ticket() }
         return Dictionary(uniqueKeysWithValues: tickets.map { ($0.seq, $0) })
+    }
+
+    /// Tickets by id, in the scope, in one query per 500.
+    public static func find(ids: [UUID], scope: TicketScope, on db: any Database) async throws -> [UUID: Ticket] {
+        guard !ids.isEmpty, let visibility = visibility(scope) else { return [:] }
+        var out: [UUID: Ticket] = [:]
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            var q = (db as! any SQLDatabase).select().column(SQLRaw(columns)).from("tickets")
+                .where(SQLColumn("id"), .in, SQLBind.group(Array(ids[start..<min(start + 500, ids.count)])))
+            if let visibility { q = q.where(visibility) }
+            for t in try await q.all(decoding: TicketRow.self, with: Store.rowDecoder).map({ try $0.ticket() }) { out[t.id] = t }
+        }
+        return out
     }
 
     /// The scope as SQL: `.some(nil)` means "no restriction", `nil` means "nothing is visible".

@@ -24,6 +24,12 @@ public enum APIError: Error, Sendable {
     case mailboxTokenRefused
     /// The mailbox refuses this message (its policy for unknown senders): the MTA bounces it.
     case mailRejected(String)
+    /// No active integration of that kind has this token: nothing was stored.
+    case integrationNotFound
+    /// A monitoring or PBX payload the desk cannot take (`status` 400 or 413), with why.
+    case payloadRefused(status: Int, String)
+    /// A concurrent delivery changed the same problems: send it again (monitoring senders retry a 5xx).
+    case retryLater
 }
 
 /// Maps every error to RFC 9457 problem+json. Domain and store errors become 4xx; anything unexpected is a 500 with
@@ -53,6 +59,7 @@ struct ProblemMiddleware: RouterMiddleware {
         switch error {
         case let Desk.SignInError.throttled(wait): wait
         case is StorageUnavailable: 30
+        case APIError.retryLater: 1
         default: nil
         }
     }
@@ -87,6 +94,9 @@ struct ProblemMiddleware: RouterMiddleware {
             case .unauthenticated: return p(401, "Authentication required", "send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token")
             case .mailboxTokenRefused: return p(401, "Unknown mailbox token", "send 'Authorization: Bearer <mailbox token>' with the intake token of an active mailbox (GET /api/v1/mailboxes, POST …/token)")
             case let .mailRejected(reason): return p(422, "Message refused", "this mailbox refuses the message: \(reason)")
+            case .integrationNotFound: return p(404, "Unknown integration", "no active integration has this token (see GET /api/v1/integrations)")
+            case let .payloadRefused(status, detail): return p(status, status == 413 ? "Payload too large" : "Payload refused", detail)
+            case .retryLater: return p(503, "Try again", "a concurrent delivery changed the same problems; nothing was stored, send it again")
             }
         case let e as AuthError:
             switch e {

@@ -97,6 +97,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     AuthController(desk: desk).registerPublic(on: api)
     MailController(desk: desk, runner: runner).registerPublic(on: api)
     OnCallController(desk: desk, runner: runner).registerPublic(on: api)
+    IntegrationController(desk: desk, runner: runner).registerPublic(on: api)
 
     let authenticated = api.group().add(middleware: AuthMiddleware(desk: desk))
     AuthController(desk: desk).register(on: authenticated)
@@ -109,6 +110,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     OnCallController(desk: desk, runner: runner).register(on: authenticated)
     MailController(desk: desk, runner: runner).register(on: authenticated)
     OutgoingMailController(desk: desk, runner: runner).register(on: authenticated)
+    IntegrationController(desk: desk, runner: runner).register(on: authenticated)
 
     // The web interface: session cookie instead of bearer token, HTML error pages.
     try StaticController.load().register(on: router)
@@ -123,6 +125,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     CannedReplyPages(desk: desk, views: views).register(on: pages)
     MacroPages(desk: desk, views: views).register(on: pages)
     SearchPage(desk: desk, views: views).register(on: pages)
+    CallPages(desk: desk, views: views).register(on: pages)
     AdminPages(desk: desk, views: views).register(on: pages)
     MailPages(desk: desk, views: views).register(on: pages)
     MailTemplatePages(desk: desk, views: views).register(on: pages)

@@ -18,6 +18,7 @@ struct TicketEventTests {
         #expect(TicketEventKind.workLogged.rawValue == "work_logged")
         #expect(TicketEventKind.deliveryFailed.rawValue == "delivery_failed")
         #expect(TicketEventKind.merged.rawValue == "merged" && TicketEventKind.unlinked.rawValue == "unlinked")
-        #expect(TicketEventKind.allCases.count == 15)
+        #expect(TicketEventKind.monitoring.rawValue == "monitoring" && TicketEventKind.call.rawValue == "call")
+        #expect(TicketEventKind.allCases.count == 17)
     }
 }

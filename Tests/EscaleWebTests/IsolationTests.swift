@@ -111,6 +111,10 @@ struct IsolationTests {
         case (.post, "/api/v1/mailboxes"): return json(MailboxInput(address: "evil@evil.example"))
         case (.patch, "/api/v1/mailboxes/{id}"): return json(["name": "Evil"])
         case (.post, "/api/v1/inbound/messages/{id}/decision"): return json(InboundDecisionInput(action: "discard"))
+        case (.post, "/api/v1/integrations"): return json(IntegrationInput(type: .alertmanager, name: "Evil", organizationId: w.acme.id))
+        case (.patch, "/api/v1/integrations/{id}"): return json(["name": "Evil"])
+        case (.post, "/api/v1/calls/{id}/ticket"): return json(CallTicketInput(ticketId: ticket.id))
+        case (.post, "/api/v1/calls/{id}/callback"): return json(CallbackInput(done: true))
         case (.put, "/api/v1/me/notifications"), (.put, "/api/v1/settings/notifications"): return json(NotificationSettingsDTO(notifications: ["public_reply": false]))
         case (.post, _), (.patch, _), (.put, _): return json([String: String]())
         default: return nil

@@ -15,6 +15,9 @@ public final class OrganizationModel: Model, @unchecked Sendable {
     /// A former client: kept for history, no new tickets, contracts or users.
     @Field(key: "active") public var active: Bool
     @Field(key: "created_at") public var createdAt: Date
+    /// As typed, and its E.164 form to match callers (`M023_CreateIntegrations`).
+    @OptionalField(key: "phone") public var phone: String?
+    @OptionalField(key: "phone_e164") public var phoneE164: String?
     public init() {}
     public init(id: UUID = UUID(), name: String, domain: String?, locale: String? = nil, createdAt: Date) {
         self.id = id; self.name = name; self.domain = domain; self.locale = locale; self.active = true; self.createdAt = createdAt
@@ -99,6 +102,9 @@ public final class UserModel: Model, @unchecked Sendable {
     @Field(key: "email_status") public var emailStatus: String
     @OptionalField(key: "email_status_reason") public var emailStatusReason: String?
     @OptionalField(key: "email_status_at") public var emailStatusAt: Date?
+    /// As typed, and its E.164 form to match callers (`M023_CreateIntegrations`).
+    @OptionalField(key: "phone") public var phone: String?
+    @OptionalField(key: "phone_e164") public var phoneE164: String?
     public init() {}
 }
 

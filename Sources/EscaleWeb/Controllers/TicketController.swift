@@ -50,6 +50,12 @@ struct TicketController {
             filter.organizationId = try q.uuid("organization_id")
             filter.requesterId = try q.uuid("requester_id")
             filter.updatedSince = try q.date("updated_since")
+            if let c = q.string("channel") {
+                guard Channel(rawValue: c) != nil else {
+                    throw APIError.invalidField("channel", "unknown value '\(c.prefix(40))'; expected one of \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                filter.channel = c
+            }
             filter.limit = try q.int("limit", in: 1...200) ?? 50
             filter.beforeSeq = try q.cursor()
             let tickets = try await desk.listTickets(filter, by: try context.requireActor())

@@ -22,7 +22,7 @@ extension AdminPages {
             try await post(r, c, back: { try await organization(r, c, error: $0) }) { form, s in
                 let id = try c.uuid("id", "organization")
                 let input = OrganizationInput(name: form["name"] ?? "", domain: form.text("domain"), domains: Self.domainList(form["domains"] ?? ""),
-                                              locale: form.text("locale"), active: form["active"] == "on")
+                                              locale: form.text("locale"), active: form["active"] == "on", phone: form.text("phone"))
                 _ = try await desk.store.write { db in try await desk.updateOrganization(id, input, by: s.actor, on: db) }
                 return "/admin/organizations/\(id)?done=saved"
             }
@@ -75,7 +75,7 @@ extension AdminPages {
 
     struct OrganizationPage {
         struct Row { let id: String; let name: String; let perimeter: String; let validity: String; let onCall: String; let state: String }
-        struct Subject { let id: String; let name: String; let domain: String; let mailDomains: String; let active: Bool }
+        struct Subject { let id: String; let name: String; let domain: String; let mailDomains: String; let active: Bool; let phone: String }
         let frame: Frame; let t: [String: String]; let tab: Tab; let error: String?
         let organization: Subject
         let languages: [Language]
@@ -97,7 +97,7 @@ extension AdminPages {
         return views.page("admin_organization", OrganizationPage(
             frame: b.frame, t: b.t, tab: b.tab, error: b.error,
             organization: .init(id: org.id.uuidString, name: org.name, domain: org.domain ?? "",
-                                mailDomains: org.domains.filter { $0 != org.domain }.joined(separator: "\n"), active: org.active),
+                                mailDomains: org.domains.filter { $0 != org.domain }.joined(separator: "\n"), active: org.active, phone: org.phone ?? ""),
             languages: Language.choices(current: org.locale, l, automatic: "organization_language_default"),
             contracts: contracts.map { k in
                 .init(id: k.id.uuidString, name: k.name, perimeter: l.t("perimeter_\(k.perimeter)"),

@@ -17,6 +17,7 @@ struct AdminPages {
         var calendars = false, slaPolicies = false, schedules = false, onCallPolicies = false, settings = false
         var mail = false
         var mailboxes = false, inbound = false
+        var integrations = false
     }
 
     struct Base {
@@ -34,6 +35,7 @@ struct AdminPages {
         registerOnCall(on: router)
         registerSettings(on: router)
         registerMail(on: router)
+        registerIntegrations(on: router)
         router.get("/admin/throttles") { r, c in try await throttles(r, c) }
         router.post("/admin/throttles/:id/lift") { r, c in
             try await post(r, c, back: { try await throttles(r, c, error: $0) }) { _, s in
@@ -60,7 +62,7 @@ struct AdminPages {
                 _ = try await desk.updateUser(id, .init(
                     name: form["name"] ?? "", role: role, organizationId: form.uuid("organization"),
                     groupIds: form.all("groups").compactMap(UUID.init(uuidString:)), active: form["active"] == "on",
-                    locale: form.text("locale"), timeZone: form.text("time_zone") ?? ""), by: s.actor)
+                    locale: form.text("locale"), timeZone: form.text("time_zone") ?? "", phone: form.text("phone")), by: s.actor)
                 return "/admin/users/\(id)?done=saved"
             }
         }
@@ -178,7 +180,7 @@ struct AdminPages {
 
     struct UserPage {
         struct Subject {
-            let id: String; let name: String; let email: String; let active: Bool
+            let id: String; let name: String; let email: String; let active: Bool; let phone: String
             /// Mail to them bounced for good (a delivery report): the reason the receiving server gave.
             let undeliverable: Bool; let emailStatusReason: String
         }
@@ -200,7 +202,7 @@ struct AdminPages {
         let contacts = u.role.isStaff ? ContactMethodsView(try await desk.contactMethods(of: u.id, by: s.actor), action: "/admin/users/\(u.id)/contact-methods", l) : nil
         let b = try await base(r, s, l, title: u.name, tab: Tab(users: true), error: error)
         return views.page("admin_user", UserPage(
-            frame: b.frame, t: b.t, tab: b.tab, error: b.error, user: .init(id: u.id.uuidString, name: u.name, email: u.email, active: u.active,
+            frame: b.frame, t: b.t, tab: b.tab, error: b.error, user: .init(id: u.id.uuidString, name: u.name, email: u.email, active: u.active, phone: u.phone ?? "",
                                                                                   undeliverable: u.emailStatus == "undeliverable", emailStatusReason: u.emailStatusReason ?? ""),
             roles: Role.allCases.map { Option(value: $0.rawValue, label: l.t("role_\($0.rawValue)"), selected: $0 == u.role) },
             // Deactivated organizations and groups are offered only to whoever already belongs to them.

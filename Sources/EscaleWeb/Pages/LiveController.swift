@@ -19,9 +19,13 @@ struct LiveController {
         router.get("/live") { request, context -> Response in
             guard let s = context.session else { throw WebError.signInRequired(next: "/") }
             let only = request.uri.queryParameters["ticket"].flatMap { UUID(uuidString: String($0)) }
+            // A page with nothing live on it listens for the calls its reader answers only.
+            let callsOnly = request.uri.queryParameters["calls"] == "only"
             let scope = AccessPolicy.ticketScope(of: s.actor)
             let staff = s.actor.role.isStaff
             let stream = desk.live.subscribe()
+            let calls = desk.live.subscribeCalls()
+            let me = s.actor.userId
             let cookie = request.cookies[WebSessionMiddleware.cookieName]?.value ?? ""
             let desk = desk
             return Response(status: .ok, headers: [
@@ -34,10 +38,16 @@ struct LiveController {
                 let (chunks, output) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(100))
                 let feeder = Task {
                     for await event in stream {
-                        guard only == nil || event.ticketId == only, staff || event.isPublic,
+                        guard !callsOnly, only == nil || event.ticketId == only, staff || event.isPublic,
                               AccessPolicy.canSee(TicketAccessFacts(organizationId: event.organizationId, requesterId: event.requesterId), scope: scope)
                         else { continue }
                         output.yield("event: ticket\ndata: {\"kind\":\"\(event.kind.rawValue)\",\"number\":\"\(event.number)\",\"ticket_id\":\"\(event.ticketId.uuidString)\",\"version\":\(event.version)}\n\n")
+                    }
+                }
+                // A call this person just answered: the page shows who calls (`/calls/{id}/popup`).
+                let callFeeder = Task {
+                    for await call in calls where call.userId == me && staff {
+                        output.yield("event: call\ndata: {\"call_id\":\"\(call.callId.uuidString)\"}\n\n")
                     }
                 }
                 let heartbeat = Task {
@@ -60,7 +70,7 @@ struct LiveController {
                         if current?.actor != s.actor { output.finish(); return }
                     }
                 }
-                defer { feeder.cancel(); heartbeat.cancel(); watchdog.cancel() }
+                defer { feeder.cancel(); callFeeder.cancel(); heartbeat.cancel(); watchdog.cancel() }
                 // Writing fails once the client has gone away, which ends the response and both tasks; a server
                 // shutting down ends the stream at once rather than waiting for open pages to go away.
                 try await withGracefulShutdownHandler {

@@ -225,6 +225,7 @@ extension TicketHeader: MustacheParent {
         case "outOfScope": outOfScope
         case "version": version
         case "sla": sla
+        case "alert": alert
         default: nil
         }
     }

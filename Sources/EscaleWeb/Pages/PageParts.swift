@@ -156,8 +156,15 @@ struct TicketHeader {
     let outOfScope: Bool
     let version: Int
     let sla: SLAView?
+    let alert: AlertView?
 
-    init(_ t: Ticket, names: Desk.Names, categories: [CategoryDTO], sla: SLADTO?, l: Localizer) {
+    /// The monitoring problem behind the ticket.
+    struct AlertView {
+        let state: String; let stateKey: String; let severity: String; let host: String?; let count: Int; let flaps: Int
+        let firstSeen: String; let firstSeenISO: String; let lastSeen: String; let lastSeenISO: String; let labels: String; let source: String
+    }
+
+    init(_ t: Ticket, names: Desk.Names, categories: [CategoryDTO], sla: SLADTO?, alert: TicketAlertDTO? = nil, l: Localizer) {
         id = t.id.uuidString; seq = t.seq; number = t.number; subject = t.subject
         descriptionHTML = SafeMarkdown.html(t.description)
         status = l.t("status_\(t.status.rawValue)"); statusKey = t.status.rawValue
@@ -174,6 +181,12 @@ struct TicketHeader {
         timeSpent = l.minutes(t.timeSpentMinutes)
         outOfScope = t.outOfScope; version = t.version
         self.sla = sla.map { SLAView($0, l: l) }
+        self.alert = alert.map { a in
+            AlertView(state: l.t("alert_state_\(a.state)"), stateKey: a.state, severity: l.t("alert_severity_\(a.severity)"), host: a.host, count: a.count,
+                      flaps: a.flaps, firstSeen: l.dateTime(a.firstSeen), firstSeenISO: l.iso(a.firstSeen), lastSeen: l.dateTime(a.lastSeen),
+                      lastSeenISO: l.iso(a.lastSeen), labels: a.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " · "),
+                      source: l.t("integration_type_\(a.source)"))
+        }
     }
 }
 
@@ -238,6 +251,8 @@ struct TimelineEntry {
             let kind = l.strings["link_kind_\(e.field ?? "")"] ?? (e.field ?? "")
             summary = l.t(e.kind == .linked ? "event_linked" : "event_unlinked", kind, e.newValue ?? e.oldValue ?? "")
         case .merged: summary = l.t(e.field == "from" ? "event_merged_from" : "event_merged_into", e.newValue ?? "")
+        case .monitoring: summary = l.strings["event_monitoring_\(e.field ?? "")"] ?? l.t("event_monitoring")
+        case .call: summary = l.t(e.field == "out" ? "event_call_out" : "event_call_in")
         }
     }
 

@@ -106,7 +106,8 @@ struct TicketPages {
         let events = try await desk.timeline(of: ticket, by: s.actor)
         let names = try await TimelineEntry.names(for: events, ticket: ticket, desk: desk)
         let categories = try await desk.listCategories()
-        let header = TicketHeader(ticket, names: names, categories: categories, sla: try await desk.sla(of: [ticket])[ticket.id], l: l)
+        let alert = ticket.channel == .monitoring ? try await desk.alertIntake.alerts(of: [ticket.id], on: desk.store.database)[ticket.id] : nil
+        let header = TicketHeader(ticket, names: names, categories: categories, sla: try await desk.sla(of: [ticket])[ticket.id], alert: alert, l: l)
         let entries = TimelineView(TimelineRenderer(views: views).render(events.map { TimelineEntry($0, names: names, l: l) }, l),
                                    newestFirst: request.uri.queryParameters["order"] == "newest", path: "/tickets/\(ticket.seq)", l)
         let live = "/live?ticket=\(ticket.id.uuidString)"

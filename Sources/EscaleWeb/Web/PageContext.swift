@@ -93,6 +93,8 @@ enum PageContext {
                       count: shown(counts[v.id.uuidString]), current: viewing == v.id.uuidString, id: "nav-view-\(v.id.uuidString)")
             }
         }
+        // Staff pages without live regions still listen, for calls they answer (the pop-up), not for ticket changes.
+        let live = live ?? (session.actor.role.isStaff ? "/live?calls=only" : nil)
         return frame(l, session: session, title: title, request: request, live: live, queues: queues, flashArgument: flashArgument)
     }
 
@@ -112,6 +114,7 @@ enum PageContext {
         }
         if session.actor.role.isStaff {
             items.append(.init(label: l.t("nav_new_ticket"), href: "/tickets/new", count: nil, current: path == "/tickets/new", id: "nav-new-ticket"))
+            items.append(.init(label: l.t("nav_calls"), href: "/calls", count: nil, current: path.hasPrefix("/calls"), id: "nav-calls"))
             items.append(.init(label: l.t("nav_oncall"), href: "/oncall", count: nil, current: path.hasPrefix("/oncall"), id: "nav-oncall"))
             items.append(.init(label: l.t("nav_canned_replies"), href: "/canned-replies", count: nil, current: path.hasPrefix("/canned-replies"), id: "nav-canned"))
         }

@@ -14,6 +14,7 @@ enum SafeRedirect {
         "/queues/:queue", "/reports/sla", "/reports/sla.csv", "/requests", "/requests/new", "/search", "/supervisor", "/tickets/:seq", "/tickets/new",
         "/admin/mail", "/admin/mail/templates", "/admin/mail/templates/:kind/:language", "/password/forgot", "/password/reset",
         "/resolution/:ticket/:user/:sig", "/resolution/done",
+        "/admin/integrations", "/admin/integrations/:id", "/calls", "/calls/:id", "/calls/:id/popup",
     ].map { $0.split(separator: "/").map(String.init) }
 
     /// The normalised local target, or "/" when `raw` is not one.

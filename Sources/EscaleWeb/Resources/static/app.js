@@ -41,9 +41,34 @@
       .then(function () { refreshing = false; if (again) { again = false; refresh(); } });
   }
 
+  // A call the reader just answered: who calls, their open tickets, "new ticket from this call".
+  function showCall(e) {
+    var popup = document.querySelector("[data-call-popup]");
+    var id;
+    try { id = JSON.parse(e.data).call_id; } catch (err) { return; }
+    if (!popup || !/^[0-9A-Fa-f-]{36}$/.test(id)) return;
+    fetch("/calls/" + id + "/popup", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        popup.innerHTML = html;
+        popup.hidden = false;
+        var first = popup.querySelector("a, button");
+        if (first) first.focus();
+      })
+      .catch(function () {});
+  }
+  document.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest("[data-close-call]")) {
+      var popup = document.querySelector("[data-call-popup]");
+      if (popup) { popup.hidden = true; popup.innerHTML = ""; }
+    }
+  });
+
   if (liveURL && window.EventSource) {
     var source = new EventSource(liveURL);
     source.addEventListener("ticket", refresh);
+    source.addEventListener("call", showCall);
     body.setAttribute("data-live-connected", "true");
   }
 
