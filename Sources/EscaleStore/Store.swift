@@ -281,7 +281,7 @@ actor GroupCommitter {
 
 extension Store {
     /// The shared SQLKit row coders. Row types spell their snake_case columns in `CodingKeys`.
-    static let rowDecoder = SQLRowDecoder()
+    public static let rowDecoder = SQLRowDecoder()
     /// NULLs are written, not skipped: clearing a field (unassigning) must reach the row, and multi-row inserts
     /// need every row to have the same columns.
     static let rowEncoder = SQLQueryEncoder(nilEncodingStrategy: .asNil)

@@ -28,6 +28,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Open tickets for --sla.") var openTickets = 100_000
     @Option(help: "Due timers for --sla.") var timers = 10_000
     @Flag(help: "Only the e-mail benchmark: inbound messages through the HTTP intake on a fresh database (--requests of them), then outbound messages handed to the SMTP server at --smtp-url.") var mail = false
+    @Flag(help: "Only the monitoring and phone benchmark: Alertmanager deliveries repeating open problems, Events v2 repeats and CTI events on a fresh database.") var integrations = false
     @Option(help: "SMTP server for the outbound part of --mail (e.g. smtp://127.0.0.1:2525; absent: skipped).") var smtpUrl: String?
 
     func run() async throws {
@@ -45,6 +46,10 @@ struct Bench: AsyncParsableCommand {
         }
         if mail {
             try await runMail(serverPath: serverPath, backend: backend)
+            return
+        }
+        if integrations {
+            try await runIntegrations(serverPath: serverPath, backend: backend)
             return
         }
 
@@ -134,6 +139,36 @@ struct Bench: AsyncParsableCommand {
         print("")
         print("server peak RSS: \(rss.map { "\($0 / 1024) MB" } ?? "unknown")")
         print("ticket page weight (200 entries): HTML \(weight.html / 1024) KB + CSS \(weight.css / 1024) KB + JS \(weight.js / 1024) KB = \((weight.html + weight.css + weight.js) / 1024) KB uncompressed")
+        if results.contains(where: { $0.errors > 0 }) { throw ExitCode(1) }
+    }
+
+    /// `--integrations`: a fresh server, then monitoring and phone intake under load.
+    func runIntegrations(serverPath: String, backend: String) async throws {
+        if databaseUrl == nil { try? FileManager.default.removeItem(atPath: dataDir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: serverPath)
+        process.arguments = ["serve", "--port", String(port)]
+        var env = ProcessInfo.processInfo.environment
+        env["ESCALE_DATA_DIR"] = dataDir
+        env["ESCALE_LOG_LEVEL"] = "warning"
+        env["ESCALE_ADMIN_EMAIL"] = Fixture.adminEmail
+        env["ESCALE_ADMIN_PASSWORD"] = Fixture.password
+        if let databaseUrl { env["ESCALE_DATABASE_URL"] = databaseUrl } else { env["ESCALE_DATABASE_URL"] = nil }
+        process.environment = env
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        try await waitUntilReady()
+        let admin = try await login(Fixture.adminEmail)
+        let results = try await IntegrationsBench.run(port: port, adminToken: admin, requests: requests, concurrency: concurrency)
+        print("")
+        print("### \(backend), monitoring and phone intake, \(concurrency) concurrent senders")
+        print("")
+        print("| scenario | clients | requests or events/s | p50 (ms) | p95 (ms) | p99 (ms) | errors |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for r in results {
+            print(String(format: "| %@ | %d | %.0f | %.2f | %.2f | %.2f | %d |", r.name, r.concurrency, r.throughput, r.percentile(0.5), r.percentile(0.95), r.percentile(0.99), r.errors))
+        }
+        print("server peak RSS: \(peakRSS(pid: process.processIdentifier).map { "\($0 / 1024) MB" } ?? "unknown")")
         if results.contains(where: { $0.errors > 0 }) { throw ExitCode(1) }
     }
 

@@ -95,9 +95,9 @@ public struct AlertIntake: Sendable {
                 row.severity = AlertSeverity(parsing: s.severity).rawValue
                 row.labels = String(decoding: try JSONEncoder().encode(s.labels), as: UTF8.self)
                 row.startsAt = s.startsAt; row.firstSeen = now; row.lastSeen = now; row.count = 1; row.flaps = 0
-                if let old = current?.0, old.openKey != nil { old.openKey = nil; try await old.update(on: db) }
+                if let old = current?.0, old.openKey != nil { old.openKey = nil; try await save(old, on: db) }
                 created.append((row, current?.1.id))
-                rows[s.key] = (row, ticket)
+                rows[s.key] = (row, TicketState(id: ticket.id, status: ticket.status, version: ticket.version))
                 touched.append(ticket.id); counts.created += 1
             case .repeat:
                 guard let (row, _) = current else { continue }
@@ -107,23 +107,23 @@ public struct AlertIntake: Sendable {
                 if decision == .cancelHold { try await JobQueue.cancel(key: Self.holdJobKey(row.id!), on: db) }
                 row.state = AlertState.firing.rawValue; row.openKey = s.key; row.resolvedAt = nil; row.holdUntil = nil
                 row.flaps += 1; row.lastFlapAt = now; row.count += 1; row.lastSeen = now
-                try await row.update(on: db)
+                try await save(row, on: db)
                 let note = TicketEvent(kind: .monitoring, actorId: actor.userId, at: now, isPublic: false, body: s.summary, field: "fired_again")
                 if decision == .reopen, !ticket.status.isOpen {
                     try await desk.changeStatus(ticket.id, to: .inProgress, by: actor, events: [note], on: db)
                 } else {
                     try await TicketRepository.appendSystem([note], to: ticket.id, version: ticket.version, on: db)
-                    try await desk.publish(.updated, ticket, isPublic: false, on: db)
+                    try await publish(ticket.id, on: db)
                 }
                 touched.append(ticket.id); counts.changed += 1
             case .acknowledge:
                 guard let (row, ticket) = current else { continue }
                 row.state = AlertState.acknowledged.rawValue; row.lastSeen = now
-                try await row.update(on: db)
+                try await save(row, on: db)
                 try await TicketRepository.appendSystem([TicketEvent(kind: .monitoring, actorId: actor.userId, at: now, isPublic: false,
                                                                      body: s.summary.isEmpty ? nil : s.summary, field: "acknowledged")],
                                                         to: ticket.id, version: ticket.version, on: db)
-                try await desk.publish(.updated, ticket, isPublic: false, on: db)
+                try await publish(ticket.id, on: db)
                 touched.append(ticket.id); counts.changed += 1
             case .resolve:
                 guard let (row, ticket) = current else { continue }
@@ -132,7 +132,7 @@ public struct AlertIntake: Sendable {
             case let .hold(until):
                 guard let (row, ticket) = current else { continue }
                 row.state = AlertState.resolving.rawValue; row.holdUntil = until; row.lastSeen = now
-                try await row.update(on: db)
+                try await save(row, on: db)
                 try await JobQueue.schedule(key: Self.holdJobKey(row.id!), kind: Desk.JobKind.alertResolve, at: until,
                                             payload: Desk.payload(["alert": row.id!.uuidString]), now: now, on: db)
                 try await TicketRepository.appendSystem([TicketEvent(kind: .monitoring, actorId: actor.userId, at: now, isPublic: false,
@@ -167,17 +167,17 @@ public struct AlertIntake: Sendable {
     }
 
     /// Resolved at the source: the occurrence closes, and its ticket is resolved when the integration says so.
-    func resolve(_ row: AlertModel, ticket: Ticket, endsAt: Date?, integration: IntegrationModel, actor: Actor, on db: any Database) async throws {
+    func resolve(_ row: AlertModel, ticket: TicketState, endsAt: Date?, integration: IntegrationModel, actor: Actor, on db: any Database) async throws {
         let now = desk.now
         row.state = AlertState.resolved.rawValue; row.openKey = nil; row.resolvedAt = now; row.holdUntil = nil; row.lastSeen = now
-        try await row.update(on: db)
+        try await save(row, on: db)
         let at = endsAt.map { desk.isoFormat($0) }
         let note = TicketEvent(kind: .monitoring, actorId: actor.userId, at: now, isPublic: false, field: "resolved", newValue: at)
         if integration.autoResolve, ticket.status.isOpen {
             try await desk.changeStatus(ticket.id, to: .resolved, by: actor, events: [note], on: db)
         } else {
             try await TicketRepository.appendSystem([note], to: ticket.id, version: ticket.version, on: db)
-            try await desk.publish(.updated, ticket, isPublic: false, on: db)
+            try await publish(ticket.id, on: db)
         }
     }
 
@@ -209,34 +209,78 @@ public struct AlertIntake: Sendable {
     func runHeldResolve(_ alertId: UUID, on db: any Database) async throws {
         guard let row = try await AlertModel.find(alertId, on: db), row.state == AlertState.resolving.rawValue,
               let integration = try await IntegrationModel.find(row.integrationId, on: db),
-              let ticket = try await TicketRepository.find(row.ticketId, scope: .all, on: db) else { return }
-        try await resolve(row, ticket: ticket, endsAt: nil, integration: integration, actor: Actor(userId: integration.userId, role: .supervisor), on: db)
+              let t = try await TicketRepository.find(row.ticketId, scope: .all, on: db) else { return }
+        try await resolve(row, ticket: TicketState(id: t.id, status: t.status, version: t.version), endsAt: nil, integration: integration, actor: Actor(userId: integration.userId, role: .supervisor), on: db)
     }
 
     static func holdJobKey(_ id: UUID) -> String { "alert:\(id.uuidString)" }
 
     // MARK: Reads
 
-    /// The latest occurrence of each key, with its ticket.
-    func latest(keys: Set<String>, integration: UUID, on db: any Database) async throws -> [String: (AlertModel, Ticket)] {
+    /// What a decision needs of a ticket.
+    struct TicketState: Sendable { let id: UUID; let status: TicketStatus; let version: Int }
+
+    /// The latest occurrence of each key, with its ticket's status: one query per 500 keys, with the ticket joined
+    /// (repeats are the hot path, and a full ticket is much more than a decision needs).
+    func latest(keys: Set<String>, integration: UUID, on db: any Database) async throws -> [String: (AlertModel, TicketState)] {
         guard !keys.isEmpty else { return [:] }
-        var rows: [AlertModel] = []
+        struct Row: Decodable {
+            let id: UUID; let key: String; let open_key: String?; let group_key: String?; let ticket_id: UUID; let state: String
+            let starts_at: Date?; let first_seen: Date; let last_seen: Date; let count: Int; let flaps: Int; let last_flap_at: Date?
+            let resolved_at: Date?; let hold_until: Date?
+            let ticket_status: String; let ticket_version: Int
+        }
+        let sql = db as! any SQLDatabase
+        var rows: [Row] = []
         let list = Array(keys)
         for start in stride(from: 0, to: list.count, by: 500) {
-            rows += try await AlertModel.query(on: db).filter(\.$integrationId == integration).filter(\.$key ~~ Array(list[start..<min(start + 500, list.count)])).all()
+            let chunk = Array(list[start..<min(start + 500, list.count)])
+            rows += try await sql.raw("""
+                SELECT a.id, a.key, a.open_key, a.group_key, a.ticket_id, a.state, a.starts_at, a.first_seen, a.last_seen, a.count, a.flaps,
+                       a.last_flap_at, a.resolved_at, a.hold_until, t.status AS ticket_status, t.version AS ticket_version
+                FROM alerts a JOIN tickets t ON t.id = a.ticket_id
+                WHERE a.integration_id = \(bind: integration) AND a.key IN (\(binds: chunk))
+                """).all(decoding: Row.self, with: Store.rowDecoder)
         }
-        var latest: [String: AlertModel] = [:]
-        for r in rows where latest[r.key].map({ r.firstSeen > $0.firstSeen || (r.openKey != nil && $0.openKey == nil) }) ?? true {
-            if let l = latest[r.key], l.openKey != nil, r.openKey == nil { continue }
+        var latest: [String: Row] = [:]
+        for r in rows {
+            // The open occurrence wins; otherwise the most recent.
+            if let l = latest[r.key] {
+                if l.open_key != nil && r.open_key == nil { continue }
+                if !(r.open_key != nil && l.open_key == nil) && r.first_seen <= l.first_seen { continue }
+            }
             latest[r.key] = r
         }
-        let tickets = try await TicketRepository.find(ids: Array(Set(latest.values.map(\.ticketId))), scope: .all, on: db)
-        var out: [String: (AlertModel, Ticket)] = [:]
-        for (k, r) in latest { if let t = tickets[r.ticketId] { out[k] = (r, t) } }
+        var out: [String: (AlertModel, TicketState)] = [:]
+        for (k, r) in latest {
+            let m = AlertModel()
+            m.id = r.id; m.integrationId = integration; m.key = r.key; m.openKey = r.open_key; m.groupKey = r.group_key; m.ticketId = r.ticket_id
+            m.state = r.state; m.startsAt = r.starts_at; m.firstSeen = r.first_seen; m.flaps = r.flaps; m.lastFlapAt = r.last_flap_at
+            m.resolvedAt = r.resolved_at; m.lastSeen = r.last_seen; m.count = r.count; m.holdUntil = r.hold_until
+            // Read, not all fields: updated through `AlertIntake.save`, which writes the lifecycle's columns only.
+            m.$id.exists = true
+            out[k] = (m, TicketState(id: r.ticket_id, status: TicketStatus(rawValue: r.ticket_status) ?? .inProgress, version: r.ticket_version))
+        }
         return out
     }
 
-    func facts(_ row: AlertModel, ticket: Ticket) throws -> AlertFacts {
+    /// Tells live pages a ticket changed (its entries were appended without a new version).
+    func publish(_ ticketId: UUID, on db: any Database) async throws {
+        guard let t = try await TicketRepository.find(ticketId, scope: .all, on: db) else { return }
+        try await desk.publish(.updated, t, isPublic: false, on: db)
+    }
+
+    /// Writes an occurrence's lifecycle columns (the row may have been read partially).
+    func save(_ row: AlertModel, on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.update("alerts")
+            .set("state", to: SQLBind(row.state)).set("open_key", to: SQLBind(row.openKey)).set("resolved_at", to: SQLBind(row.resolvedAt))
+            .set("hold_until", to: SQLBind(row.holdUntil)).set("flaps", to: SQLBind(row.flaps)).set("last_flap_at", to: SQLBind(row.lastFlapAt))
+            .set("count", to: SQLBind(row.count)).set("last_seen", to: SQLBind(row.lastSeen))
+            .where("id", .equal, SQLBind(row.id!)).run()
+    }
+
+    func facts(_ row: AlertModel, ticket: TicketState) throws -> AlertFacts {
         AlertFacts(state: AlertState(rawValue: row.state) ?? .firing, ticketOpen: ticket.status.isOpen, ticketReopenable: ticket.status == .resolved,
                    startsAt: row.startsAt, resolvedAt: row.resolvedAt, flaps: row.flaps, lastFlapAt: row.lastFlapAt)
     }

@@ -13,7 +13,9 @@ public struct PhoneCalls: Sendable {
     let desk: Desk
 
     /// One PBX event, in one transaction. Answers the call as it now stands.
-    public func receive(_ event: CTIEvent, integration: IntegrationModel) async throws -> CallDTO {
+    /// Returns the call's id (the PBX is answered `{}`: no need to build the call's view).
+    @discardableResult
+    public func receive(_ event: CTIEvent, integration: IntegrationModel) async throws -> UUID {
         let now = desk.now
         let external = PhoneNumber.e164(event.externalNumber)
         let caller = try await lookup(e164: external)
@@ -47,7 +49,7 @@ public struct PhoneCalls: Sendable {
             if !wasAnswered, state.answeredAt != nil, let agent = call.answeredBy { try await self.desk.publishCall(call.id!, to: agent, on: db) }
             return call
         }
-        return try await dto(call)
+        return call.id!
     }
 
     /// The caller's account or organization by their number's E.164 form (an active user first).
