@@ -50,6 +50,8 @@ public final class Desk: Sendable {
     let dummyPasswordHash = Mutex<String?>(nil)
     /// Ticket changes, published after commit, for live pages.
     public let live = LiveBus()
+    /// Chat changes, published after commit (messages, states, read marks, typing), for open chat sockets.
+    public let chatSignals = ChatSignals()
     /// Webhook and chat-hook deliveries go through it (nil: they fail and are retried, then reported).
     let outbound: (any OutboundHTTP)?
     let secrets = Mutex<[UInt8]?>(nil)
