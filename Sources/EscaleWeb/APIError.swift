@@ -30,6 +30,10 @@ public enum APIError: Error, Sendable {
     case payloadRefused(status: Int, String)
     /// A concurrent delivery changed the same problems: send it again (monitoring senders retry a 5xx).
     case retryLater
+    /// No active chat channel has this widget key.
+    case chatChannelNotFound
+    /// A plain GET where a WebSocket upgrade was expected.
+    case upgradeRequired
 }
 
 /// Maps every error to RFC 9457 problem+json. Domain and store errors become 4xx; anything unexpected is a 500 with
@@ -60,6 +64,7 @@ struct ProblemMiddleware: RouterMiddleware {
         case let Desk.SignInError.throttled(wait): wait
         case is StorageUnavailable: 30
         case APIError.retryLater: 1
+        case let ChatError.rateLimited(wait): wait
         default: nil
         }
     }
@@ -97,6 +102,16 @@ struct ProblemMiddleware: RouterMiddleware {
             case .integrationNotFound: return p(404, "Unknown integration", "no active integration has this token (see GET /api/v1/integrations)")
             case let .payloadRefused(status, detail): return p(status, status == 413 ? "Payload too large" : "Payload refused", detail)
             case .retryLater: return p(503, "Try again", "a concurrent delivery changed the same problems; nothing was stored, send it again")
+            case .chatChannelNotFound: return p(404, "Unknown chat channel", "no active chat channel has this key (see GET /api/v1/chat/channels)")
+            case .upgradeRequired: return p(426, "Upgrade required", "this address is a WebSocket: connect with 'Upgrade: websocket'")
+            }
+        case let e as ChatError:
+            switch e {
+            case let .originRefused(origin): return p(403, "Origin not allowed", "the chat channel does not allow pages of \(origin.prefix(200)) (add it to allowed_origins)")
+            case .signatureRefused: return p(401, "Identity not proven", "the signature does not match the e-mail: sign the lowercased e-mail with the channel's secret (HMAC-SHA-256, hex)")
+            case let .tooLong(max): return p(413, "Message too long", "a chat message is at most \(max) characters")
+            case let .rateLimited(wait): return p(429, "Too many messages", "slow down: retry in \(wait) seconds")
+            case .unknownToken: return p(401, "Unknown chat", "send the chat's token (given when it started)")
             }
         case let e as AuthError:
             switch e {

@@ -5,6 +5,7 @@ import EscaleStore
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 
@@ -33,18 +34,26 @@ public func buildApplication(
         try await desk.loadSigningKey()
         let resumed = try await desk.resumeQueuedMail()
         if resumed > 0 { logger.notice("\(resumed) queued message(s) handed to the mail transport") }
-        let router = try await buildRouter(desk: desk, countQueries: config.countQueries, trustedProxies: config.trustedProxies)
+        let chatLimits = ChatLimits(), hub = ChatHub(desk: desk)
+        let router = try await buildRouter(desk: desk, countQueries: config.countQueries, trustedProxies: config.trustedProxies, chatLimits: chatLimits)
         let limits = config.connections, counter = ConnectionCounter(), trusted = config.trustedProxies, serverLogger = logger
+        // The chat's WebSockets upgrade through a router of their own (only their two paths); every other request goes
+        // to `router`. The connection guard (timeouts, caps) sits on HTTP connections once the server knows the first
+        // request is not an upgrade; an upgraded socket is the chat's to close (pings, the hub).
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [
-                ConnectionGuard(limits: limits, counter: counter, exempt: { trusted.trusts($0) }, logger: serverLogger),
-            ])),
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: ChatSockets(desk: desk, hub: hub, limits: chatLimits).router(),
+                configuration: .init(
+                    http1: .init(additionalChannelHandlers: [
+                        ConnectionGuard(limits: limits, counter: counter, exempt: { trusted.trusts($0) }, logger: serverLogger),
+                    ]),
+                    ws: .init(maxFrameSize: ChatSockets.maxFrame, autoPing: .enabled(timePeriod: .seconds(30))))),
             // Past the caps (plus room to answer refusals) the server stops accepting: the kernel's backlog holds the
             // rest, and the process never runs out of file descriptors.
             configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Escale", backlog: 1_024,
                                  availableConnectionsDelegate: MaximumAvailableConnections(hardConnectionCeiling(limits), logger: logger)),
-            services: [StoreService(store: store), MaintenanceService(desk: desk, logger: logger), LiveRelay(desk: desk)]
+            services: [StoreService(store: store), MaintenanceService(desk: desk, logger: logger), LiveRelay(desk: desk), ChatHubService(desk: desk, hub: hub)]
                 + (config.runScheduler ? [SchedulerService(desk: desk, lease: config.jobLease, logger: logger),
                                           IMAPService(fetcher: IMAPPollingService(desk: desk, logger: logger))] : []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
@@ -76,7 +85,8 @@ func bootstrapAdministrator(_ desk: Desk, config: AppConfiguration, logger: Logg
     }
 }
 
-func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: TrustedProxies = .none) async throws -> Router<EscaleContext> {
+func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: TrustedProxies = .none,
+                 chatLimits: ChatLimits = ChatLimits()) async throws -> Router<EscaleContext> {
     let router = Router(context: EscaleContext.self)
     if countQueries { router.add(middleware: QueryCountMiddleware(store: desk.store)) }
     router.add(middleware: UnreadBodyDrainMiddleware())
@@ -98,6 +108,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     MailController(desk: desk, runner: runner).registerPublic(on: api)
     OnCallController(desk: desk, runner: runner).registerPublic(on: api)
     IntegrationController(desk: desk, runner: runner).registerPublic(on: api)
+    ChatController(desk: desk, runner: runner, limits: chatLimits).registerPublic(on: api)
 
     let authenticated = api.group().add(middleware: AuthMiddleware(desk: desk))
     AuthController(desk: desk).register(on: authenticated)
@@ -111,9 +122,11 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     MailController(desk: desk, runner: runner).register(on: authenticated)
     OutgoingMailController(desk: desk, runner: runner).register(on: authenticated)
     IntegrationController(desk: desk, runner: runner).register(on: authenticated)
+    ChatController(desk: desk, runner: runner, limits: chatLimits).register(on: authenticated)
 
     // The web interface: session cookie instead of bearer token, HTML error pages.
-    try StaticController.load().register(on: router)
+    let assets = try StaticController.load()
+    assets.register(on: router)
     let pages = router.group().add(middleware: WebSessionMiddleware(desk: desk)).add(middleware: PageErrorMiddleware(views: views))
         .add(middleware: NulGuardMiddleware())
     AuthPages(desk: desk, views: views).register(on: pages)
@@ -134,6 +147,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     OnCallPages(desk: desk, views: views).register(on: pages)
     SupervisorPage(desk: desk, views: views).register(on: pages)
     SLAReportPages(desk: desk, views: views).register(on: pages)
+    ChatPages(desk: desk, views: views, assets: assets).register(on: pages)
     LiveController(desk: desk).register(on: pages)
     return router
 }

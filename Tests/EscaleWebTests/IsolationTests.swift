@@ -115,6 +115,13 @@ struct IsolationTests {
         case (.patch, "/api/v1/integrations/{id}"): return json(["name": "Evil"])
         case (.post, "/api/v1/calls/{id}/ticket"): return json(CallTicketInput(ticketId: ticket.id))
         case (.post, "/api/v1/calls/{id}/callback"): return json(CallbackInput(done: true))
+        case (.post, "/api/v1/chat/channels"): return json(ChatChannelInput(name: "Evil", allowedOrigins: ["https://evil.example"], organizationId: w.acme.id))
+        case (.patch, "/api/v1/chat/channels/{id}"): return json(["name": "Evil"])
+        case (.put, "/api/v1/chat/availability"): return json(AgentAvailabilityInput(availability: .available))
+        case (.post, "/api/v1/chat/chats/{id}/messages"): return json(ChatMessageInput(text: "Evil"))
+        case (.post, "/api/v1/chat/chats/{id}/handover"): return json(ChatHandoverInput(agentId: w.agent1.id))
+        case (.post, "/api/v1/chat/chats/{id}/escalate"): return json(ChatEscalateInput(reason: "Evil"))
+        case (.post, "/api/v1/chat/chats/{id}/end"): return json(ChatEndInput(status: "resolved"))
         case (.put, "/api/v1/me/notifications"), (.put, "/api/v1/settings/notifications"): return json(NotificationSettingsDTO(notifications: ["public_reply": false]))
         case (.post, _), (.patch, _), (.put, _): return json([String: String]())
         default: return nil

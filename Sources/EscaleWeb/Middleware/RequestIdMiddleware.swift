@@ -40,7 +40,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         if response.headers[.contentSecurityPolicy] == nil {
             response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'; sandbox"
         }
-        response.headers[.frameOptions] = "DENY"
+        // The chat frame says who may frame it in its CSP (`frame-ancestors`); everything else is framed by no one.
+        if response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'self'") != true { response.headers[.frameOptions] = "DENY" }
         response.headers[.referrer] = "no-referrer"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
