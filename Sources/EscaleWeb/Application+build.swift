@@ -39,16 +39,18 @@ public func buildApplication(
         let limits = config.connections, counter = ConnectionCounter(), trusted = config.trustedProxies, serverLogger = logger
         // The chat's WebSockets upgrade through a router of their own (only their two paths); every other request goes
         // to `router`. The connection guard (timeouts, caps) sits on HTTP connections once the server knows the first
-        // request is not an upgrade; an upgraded socket is the chat's to close (pings, the hub).
+        // request is not an upgrade (until then `FirstHeadTimeout` bounds the first head); an upgraded socket is the
+        // chat's to close (pings, the hub).
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(
+            server: GuardedUpgradeChannel.builder(
                 webSocketRouter: ChatSockets(desk: desk, hub: hub, limits: chatLimits).router(),
                 configuration: .init(
                     http1: .init(additionalChannelHandlers: [
                         ConnectionGuard(limits: limits, counter: counter, exempt: { trusted.trusts($0) }, logger: serverLogger),
                     ]),
-                    ws: .init(maxFrameSize: ChatSockets.maxFrame, autoPing: .enabled(timePeriod: .seconds(30))))),
+                    ws: .init(maxFrameSize: ChatSockets.maxFrame, autoPing: .enabled(timePeriod: .seconds(30)))),
+                headerTimeout: limits.headerTimeout),
             // Past the caps (plus room to answer refusals) the server stops accepting: the kernel's backlog holds the
             // rest, and the process never runs out of file descriptors.
             configuration: .init(address: .hostname(config.hostname, port: config.port), serverName: "Escale", backlog: 1_024,
