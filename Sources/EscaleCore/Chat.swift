@@ -41,14 +41,16 @@ public enum ChatRouting {
         public var since: Date
         /// Escalated chats wait for an agent of this tier or above.
         public var minimumTier: Tier
-        public init(id: UUID, organizationId: UUID?, since: Date, minimumTier: Tier = .n1) {
-            self.id = id; self.organizationId = organizationId; self.since = since; self.minimumTier = minimumTier
+        /// Breaks ties between chats started at the same instant: the order they arrived in (their ticket's number).
+        public var arrival: Int
+        public init(id: UUID, organizationId: UUID?, since: Date, minimumTier: Tier = .n1, arrival: Int = 0) {
+            self.id = id; self.organizationId = organizationId; self.since = since; self.minimumTier = minimumTier; self.arrival = arrival
         }
     }
 
-    /// Waiting chats oldest first (ties by id, so every instance agrees).
+    /// Waiting chats oldest first (ties in arrival order, then by id, so every instance agrees).
     public static func queue(_ waiting: [Waiting]) -> [Waiting] {
-        waiting.sorted { ($0.since, $0.id.uuidString) < ($1.since, $1.id.uuidString) }
+        waiting.sorted { ($0.since, $0.arrival, $0.id.uuidString) < ($1.since, $1.arrival, $1.id.uuidString) }
     }
 
     /// 1-based places in the queue.

@@ -44,6 +44,10 @@ struct ChatRulesTests {
         #expect(plan.count == 1)
         #expect(plan.first?.chat == old.id)
         #expect(ChatRouting.positions([young, old]) == [old.id: 1, young.id: 2])
+        // Started at the same instant: in the order they arrived.
+        let second = ChatRouting.Waiting(id: UUID(), organizationId: acme, since: t0, arrival: 2)
+        let first = ChatRouting.Waiting(id: UUID(), organizationId: acme, since: t0, arrival: 1)
+        #expect(ChatRouting.queue([second, first]).map(\.id) == [first.id, second.id])
     }
 
     @Test("an identity signature matches only the expected one, whatever its case")

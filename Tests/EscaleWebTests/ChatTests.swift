@@ -158,6 +158,28 @@ struct ChatTests {
         }
     }
 
+    @Test("the frame may be framed by the channel's allowed origins only; the widget script loads from anywhere")
+    func frameAndWidget() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let c = try await Self.channel(w)
+            let frame = try await api.send(.get, "/chat/frame?key=\(c.key)&lang=fr&origin=\(Self.host)")
+            #expect(frame.status == .ok)
+            let csp = frame.headers[.contentSecurityPolicy] ?? ""
+            #expect(csp.contains("frame-ancestors 'self' \(Self.host)"), "\(csp)")
+            #expect(csp.contains("script-src 'self'"))
+            #expect(frame.headers[.init("X-Frame-Options")!] == nil)
+            #expect(frame.text.contains("/static/chat.js") && !frame.text.contains("⟦"))
+            let refused = try await api.send(.get, "/chat/frame?key=\(c.key)&origin=https://evil.example")
+            #expect(refused.status == .forbidden)
+            let other = try await api.send(.get, "/queues/mine")
+            #expect(other.headers[.init("X-Frame-Options")!] == "DENY" || other.status != .ok)
+            let script = try await api.send(.get, "/chat/widget.js")
+            #expect(script.status == .ok && script.text.contains("data-escale-chat"))
+            #expect(script.headers[.contentType]?.hasPrefix("text/javascript") == true)
+        }
+    }
+
     @Test("offline: with nobody available the widget is a request form, which opens a ticket")
     func offlineForm() async throws {
         try await TestApp.run { api in

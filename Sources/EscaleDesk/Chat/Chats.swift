@@ -443,7 +443,8 @@ public struct Chats: Sendable {
     }
 
     static func waiting(_ c: ChatModel) -> ChatRouting.Waiting {
-        ChatRouting.Waiting(id: c.id!, organizationId: c.organizationId, since: c.createdAt, minimumTier: Tier(rawValue: c.tier) ?? .n1)
+        ChatRouting.Waiting(id: c.id!, organizationId: c.organizationId, since: c.createdAt, minimumTier: Tier(rawValue: c.tier) ?? .n1,
+                            arrival: TicketNumber.parse(c.ticketNumber) ?? 0)
     }
 
     /// The chat as its visitor or agent sees it; a waiting chat's place in the queue is computed.

@@ -41,9 +41,11 @@ struct ChatPages {
 
     private func frame(_ r: Request, _ c: EscaleContext) async throws -> Response {
         let q = r.uri.queryParameters
-        guard let channel = try await desk.chatChannels.channel(key: q["key"].map(String.init) ?? "") else { throw APIError.chatChannelNotFound }
+        guard let channel = try await desk.chatChannels.channel(key: q["key"].map(String.init) ?? "") else { throw DomainError.notFound("chat channel") }
         let origin = q["origin"].map(String.init) ?? ""
-        if !origin.isEmpty, !desk.chatChannels.allows(origin: origin, on: channel) { throw ChatError.originRefused(origin) }
+        if !origin.isEmpty, !desk.chatChannels.allows(origin: origin, on: channel) {
+            throw DomainError.forbidden("this chat channel does not allow pages of \(origin.prefix(200))")
+        }
         let lang = q["lang"] == "fr" ? "fr" : (q["lang"] == "en" ? "en" : Catalogue.negotiate(r.headers[.acceptLanguage]))
         let l = Localizer(lang: lang)
         // A signed-in requester (the portal) is known: the frame carries their signed identity, like a host application would.

@@ -18,6 +18,7 @@ extension Frame: MustacheParent {
         case "flash": flash
         case "searchQuery": searchQuery
         case "live": live
+        case "chatKey": chatKey
         default: nil
         }
     }

@@ -26,6 +26,8 @@ struct Frame {
     let searchQuery: String
     /// Server-Sent Events URL the page listens to for live updates, if any.
     let live: String?
+    /// The portal's chat channel, for signed-in requesters (the widget on every page).
+    var chatKey: String? = nil
 }
 
 /// The agent console's queues.
@@ -95,7 +97,9 @@ enum PageContext {
         }
         // Staff pages without live regions still listen, for calls they answer (the pop-up), not for ticket changes.
         let live = live ?? (session.actor.role.isStaff ? "/live?calls=only" : nil)
-        return frame(l, session: session, title: title, request: request, live: live, queues: queues, flashArgument: flashArgument)
+        var frame = frame(l, session: session, title: title, request: request, live: live, queues: queues, flashArgument: flashArgument)
+        if !session.actor.role.isStaff { frame.chatKey = try await desk.chatChannels.portalChannel()?.key }
+        return frame
     }
 
     private static func frame(_ l: Localizer, session: Desk.WebSession?, title: String, request: Request, live: String?, queues: [Frame.NavItem],
@@ -115,6 +119,7 @@ enum PageContext {
         if session.actor.role.isStaff {
             items.append(.init(label: l.t("nav_new_ticket"), href: "/tickets/new", count: nil, current: path == "/tickets/new", id: "nav-new-ticket"))
             items.append(.init(label: l.t("nav_calls"), href: "/calls", count: nil, current: path.hasPrefix("/calls"), id: "nav-calls"))
+            items.append(.init(label: l.t("nav_chat"), href: "/chat", count: nil, current: path == "/chat", id: "nav-chat"))
             items.append(.init(label: l.t("nav_oncall"), href: "/oncall", count: nil, current: path.hasPrefix("/oncall"), id: "nav-oncall"))
             items.append(.init(label: l.t("nav_canned_replies"), href: "/canned-replies", count: nil, current: path.hasPrefix("/canned-replies"), id: "nav-canned"))
         }

@@ -16,7 +16,7 @@ public struct Views: Sendable {
     }
 
     /// Pages may only run scripts and styles served by Escale itself, talk to it, and post forms to it.
-    static let pagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    static let pagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
     public func render(_ template: String, _ model: Any) -> String {
         #if DEBUG
