@@ -29,6 +29,10 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Due timers for --sla.") var timers = 10_000
     @Flag(help: "Only the e-mail benchmark: inbound messages through the HTTP intake on a fresh database (--requests of them), then outbound messages handed to the SMTP server at --smtp-url.") var mail = false
     @Flag(help: "Only the monitoring and phone benchmark: Alertmanager deliveries repeating open problems, Events v2 repeats and CTI events on a fresh database.") var integrations = false
+    @Flag(help: "Only the live-chat benchmark: --sockets open WebSockets (half visitors with a chat each, half agents' sockets), then --chat-messages visitor messages timed to the agent's socket.") var chat = false
+    @Option(help: "Open WebSockets for --chat.") var sockets = 1_000
+    @Option(help: "Messages for --chat.") var chatMessages = 2_000
+    @Option(help: "Visitor messages per second for --chat, across all chats.") var chatRate = 50
     @Option(help: "SMTP server for the outbound part of --mail (e.g. smtp://127.0.0.1:2525; absent: skipped).") var smtpUrl: String?
 
     func run() async throws {
@@ -50,6 +54,10 @@ struct Bench: AsyncParsableCommand {
         }
         if integrations {
             try await runIntegrations(serverPath: serverPath, backend: backend)
+            return
+        }
+        if chat {
+            try await runChat(serverPath: serverPath, backend: backend)
             return
         }
 
@@ -140,6 +148,37 @@ struct Bench: AsyncParsableCommand {
         print("server peak RSS: \(rss.map { "\($0 / 1024) MB" } ?? "unknown")")
         print("ticket page weight (200 entries): HTML \(weight.html / 1024) KB + CSS \(weight.css / 1024) KB + JS \(weight.js / 1024) KB = \((weight.html + weight.css + weight.js) / 1024) KB uncompressed")
         if results.contains(where: { $0.errors > 0 }) { throw ExitCode(1) }
+    }
+
+    /// `--chat`: a fresh server (127.0.0.1 a trusted proxy: each visitor from an address of its own), then live chat.
+    func runChat(serverPath: String, backend: String) async throws {
+        if databaseUrl == nil { try? FileManager.default.removeItem(atPath: dataDir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: serverPath)
+        process.arguments = ["serve", "--port", String(port)]
+        var env = ProcessInfo.processInfo.environment
+        env["ESCALE_DATA_DIR"] = dataDir
+        env["ESCALE_LOG_LEVEL"] = "warning"
+        env["ESCALE_ADMIN_EMAIL"] = Fixture.adminEmail
+        env["ESCALE_ADMIN_PASSWORD"] = Fixture.password
+        env["ESCALE_TRUSTED_PROXIES"] = "127.0.0.1"
+        env["ESCALE_BCRYPT_COST"] = "4"
+        if let databaseUrl { env["ESCALE_DATABASE_URL"] = databaseUrl } else { env["ESCALE_DATABASE_URL"] = nil }
+        process.environment = env
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        try await waitUntilReady()
+        let admin = try await login(Fixture.adminEmail)
+        let o = try await ChatBench.run(port: port, adminToken: admin, sockets: sockets, messages: chatMessages, rate: chatRate)
+        func p(_ q: Double) -> Double { o.latencies.isEmpty ? .nan : o.latencies[min(o.latencies.count - 1, Int(Double(o.latencies.count) * q))] }
+        print("")
+        print("### \(backend), live chat: \(o.sockets) open WebSockets, \(o.messages) visitor messages at \(chatRate)/s")
+        print("")
+        print("| delivered | messages/s | p50 (ms) | p95 (ms) | p99 (ms) | lost or failed |")
+        print("|---:|---:|---:|---:|---:|---:|")
+        print(String(format: "| %d | %.0f | %.2f | %.2f | %.2f | %d |", o.latencies.count, Double(o.latencies.count) / max(o.seconds, 0.001), p(0.5), p(0.95), p(0.99), o.errors))
+        print("server peak RSS: \(peakRSS(pid: process.processIdentifier).map { "\($0 / 1024) MB" } ?? "unknown")")
+        if o.errors > 0 { throw ExitCode(1) }
     }
 
     /// `--integrations`: a fresh server, then monitoring and phone intake under load.
