@@ -69,6 +69,8 @@ enum ChatBench {
         let sentAt = Shared<[String: ContinuousClock.Instant]>([:])
         let latencies = Shared<[Double]>([])
         let opened = Shared(0)
+        // The last frame any socket received: the measurement starts once the sockets' welcome (queue, history) is over.
+        let lastFrame = Shared(ContinuousClock.now)
         let logger = Logger(label: "chat-bench")
         let base = "ws://127.0.0.1:\(port)"
         var tasks: [Task<Void, Never>] = []
@@ -80,6 +82,7 @@ enum ChatBench {
                                                        configuration: .init(additionalHeaders: [.authorization: "Bearer \(token)"]), logger: logger) { inbound, _, _ in
                     opened.value.withLock { $0 += 1 }
                     for try await message in inbound.messages(maxSize: 1 << 20) {
+                        lastFrame.value.withLock { $0 = .now }
                         guard case let .text(text) = message, let f = try? Wire.decoder().decode(ChatFrame.self, from: Data(text.utf8)),
                               f.type == "message", let m = f.message, m.author == .visitor,
                               let at = sentAt.value.withLock({ $0.removeValue(forKey: m.clientId) }) else { continue }
@@ -96,14 +99,15 @@ enum ChatBench {
                 _ = try? await WebSocketClient.connect(url: "\(base)/api/v1/chat/socket?token=\(s.token)", logger: logger) { inbound, outbound, _ in
                     writers.value.withLock { $0.append(outbound) }
                     opened.value.withLock { $0 += 1 }
-                    for try await _ in inbound.messages(maxSize: 1 << 20) {}
+                    for try await _ in inbound.messages(maxSize: 1 << 20) { lastFrame.value.withLock { $0 = .now } }
                 }
             })
         }
         let deadline = Date().addingTimeInterval(60)
         while opened.value.withLock({ $0 }) < sockets && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         let open = opened.value.withLock { $0 }
-        try await Task.sleep(for: .seconds(1))
+        let quiet = Date().addingTimeInterval(120)
+        while lastFrame.value.withLock({ $0.duration(to: .now) }) < .seconds(2) && Date() < quiet { try await Task.sleep(for: .milliseconds(100)) }
         // Messages from visitors, spread over the chats, at a steady pace.
         let all = writers.value.withLock { $0 }
         let start = ContinuousClock.now
