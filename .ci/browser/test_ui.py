@@ -8,6 +8,7 @@ import datetime
 import json
 import pathlib
 import re
+import urllib.parse
 import urllib.request
 import uuid
 import zoneinfo
@@ -483,3 +484,37 @@ def test_requester_email_shows_live_with_history_folded(users, browser):
     agent.wait(5).until(lambda d: quoted in entry.text, "unfolding does not show the quoted history")
     assert "<script>alert(1)</script>" in entry.text, "the quoted HTML is not shown as text"
     assert not agent.d.execute_script("return window.__alerted === true")
+
+
+def test_answered_call_pops_up_and_becomes_a_ticket(users, browser):
+    """12. The phone: Marie calls, Nadia answers at her desk; whatever console page she has open shows who calls and
+    her open requests; "new ticket from this call" opens a phone ticket with Marie as requester, taken by Nadia."""
+    from escale_ui import ADMIN_EMAIL, ADMIN_PASSWORD, api, token
+    nadia, marie = users["n1"], users["marie"]
+    admin = token(ADMIN_EMAIL, ADMIN_PASSWORD)
+    cti = api("POST", "/integrations", {"type": "cti", "name": unique("PBX")}, admin)
+    # Marie's number, on her organization's switchboard: found whatever the PBX's notation.
+    org = api("GET", "/organizations", None, admin)["items"][0]
+    api("PATCH", f"/organizations/{org['id']}", {"phone": "01 45 00 00 00"}, admin)
+    agent = UI(browser("fr"), "fr").sign_in(nadia)
+    agent.follow(agent.link(t("fr", "nav_calls")))
+    agent.assert_translated()
+    agent.wait_live()
+    call_id = uuid.uuid4().hex
+    for event in ({"event": "newCall", "from": "+33145000000", "to": "3000", "direction": "in", "callId": call_id},
+                  {"event": "answer", "from": "+33145000000", "to": "3000", "direction": "in", "callId": call_id,
+                   "answeringNumber": nadia.email}):
+        r = requests.post(BASE + urllib.parse.urlparse(cti["url"]).path, json=event, timeout=WAIT)
+        assert r.status_code == 200 and r.json() == {}, r.text
+    popup = agent.wait().until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-call-popup]:not([hidden])"),
+                               "the answering agent sees no pop-up")
+    assert t("fr", "call_popup_title") in popup.text and org["name"] in popup.text, popup.text
+    agent.follow(popup.find_element(By.XPATH, f".//a[normalize-space()={xpath_literal(t('fr', 'call_new_ticket'))}]"))
+    subject = unique("Appel : imprimante bloquée")
+    agent.fill(t("fr", "field_subject"), subject)
+    agent.press(t("fr", "call_create_ticket"))
+    seq = ticket_seq(agent)
+    assert fact(agent, t("fr", "field_channel")) == t("fr", "channel_phone")
+    assert fact(agent, t("fr", "field_assignee")) == nadia.name
+    assert t("fr", "event_call_in") in agent.text("[data-live-region=timeline]")
+    assert seq > 0

@@ -264,7 +264,12 @@ actor GroupCommitter {
     }
 
     private func transaction<R: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> R) async throws -> R {
-        try await databases.database(logger: logger, on: databases.eventLoopGroup.any())!.withConnection { conn in
+        // A write still queued when the server shuts down (its databases gone) fails like an unavailable disk, never
+        // with a crash.
+        guard let database = databases.database(logger: logger, on: databases.eventLoopGroup.any()) else {
+            throw StorageUnavailable(fault: .ioError, detail: "the database is closed: the server is shutting down")
+        }
+        return try await database.withConnection { conn in
             // Per connection; in WAL mode NORMAL is durable against application crashes and never corrupts. The
             // writer touches index pages all over a large file: a 64 MB page cache keeps them out of read() calls.
             _ = try await (conn as! any SQLDatabase).raw("PRAGMA synchronous=NORMAL").all()

@@ -22,6 +22,13 @@ struct Query {
         return raw
     }
 
+    /// One of a fixed set of values: absent is nil; empty or anything else is refused with the list.
+    func choice(_ name: String, _ allowed: [String]) throws -> String? {
+        guard let raw = try typed(name, "one of \(allowed.joined(separator: ", "))") else { return nil }
+        guard allowed.contains(raw) else { throw APIError.invalidField(name, "one of \(allowed.joined(separator: ", "))") }
+        return raw
+    }
+
     func uuid(_ name: String) throws -> UUID? {
         guard let raw = try typed(name, "an id") else { return nil }
         guard let id = UUID(uuidString: raw) else { throw APIError.invalidField(name, "'\(raw)' is not an id") }

@@ -7,6 +7,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Synchronization
+import NIOCore
 import Testing
 
 /// SLA timers, automatic escalation and on-call paging, end to end through the durable scheduler, with a clock the
@@ -326,6 +327,30 @@ struct EscalationAndOnCallTests {
             let urgent = try await w.aliceTicket("Usine à l'arrêt", impact: .high, urgency: .high)
             _ = try await api.desk.drainDueJobs()
             #expect(try await api.get("/api/v1/tickets/\(urgent.id)/paging", token: w.agent1Token).json(OnCallIncidentDTO.self).state == "active")
+        }
+    }
+
+    @Test("a critical monitoring alert at night pages the person on call; a warning waits for the day")
+    func alertPages() async throws {
+        try await Self.onSaturdayNight(pageBeforeTriage: false) { api, w, receiver, _ in
+            let am: IntegrationDTO = try await api.create("/api/v1/integrations", token: w.admin,
+                                                         IntegrationInput(type: .alertmanager, name: "Prometheus", organizationId: w.acme.id))
+            func fire(_ severity: String, _ fingerprint: String) async throws -> TicketDTO {
+                let body = #"{"version":"4","status":"firing","receiver":"escale","groupKey":"{}:{alertname=\"Down\"}","alerts":[{"status":"firing","labels":{"alertname":"Down","instance":"srv-\#(fingerprint):9100","severity":"\#(severity)"},"annotations":{"summary":"Serveur injoignable"},"startsAt":"2026-12-05T21:59:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"\#(fingerprint)"}]}"#
+                let r = try await api.send(.post, URL(string: am.url)!.path, raw: ByteBuffer(string: body))
+                try #require(r.status == .ok, "\(r.text)")
+                let id = try #require(try r.json(AlertReceiptDTO.self).ticketIds.first)
+                return try await api.get("/api/v1/tickets/\(id)", token: w.admin).json(TicketDTO.self)
+            }
+            let critical = try await fire("critical", "00000000000000c1")
+            #expect(critical.priority == .critical)
+            _ = try await api.desk.drainDueJobs()
+            #expect(try await api.get("/api/v1/tickets/\(critical.id)/paging", token: w.agent1Token).json(OnCallIncidentDTO.self).state == "active",
+                    "monitoring is not a requester waiting for triage: a P1 alert pages")
+            #expect(await receiver.received.contains { $0.path == "/agent1" })
+            let warning = try await fire("warning", "00000000000000c2")
+            _ = try await api.desk.drainDueJobs()
+            #expect(try await api.get("/api/v1/tickets/\(warning.id)/paging", token: w.agent1Token).status == .notFound)
         }
     }
 

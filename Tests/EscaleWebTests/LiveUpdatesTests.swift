@@ -25,7 +25,7 @@ struct LiveUpdatesTests {
 
         /// Waits (bounded) until the stream contains `text`. Reads with a short socket timeout and sleeps between
         /// reads: the server runs in this process, on the same few threads, and must not be starved by the wait.
-        func waitFor(_ text: String, seconds: Double = 10) async -> Bool {
+        func waitFor(_ text: String, seconds: Double = 30) async -> Bool {
             let deadline = Date().addingTimeInterval(seconds)
             var buffer = [UInt8](repeating: 0, count: 4096)
             while Date() < deadline {

@@ -58,7 +58,7 @@ struct ResilienceTests {
             }
             let extra = try #require(RawConnection(port: port))
             await extra.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            let refused = await extra.read(for: 15)
+            let refused = await extra.read(until: "\r\n\r\n", for: 30)
             #expect(RawConnection.status(refused.text) == 429 && refused.text.contains("Retry-After: "), "\(refused.text)")
             held.removeAll()
             // The server learns of the closes asynchronously: ask again until it has (a loaded machine takes longer).
@@ -79,7 +79,7 @@ struct ResilienceTests {
             let port = try #require(api.client.port)
             let bad = try #require(RawConnection(port: port))
             await bad.send("POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n")
-            let badAnswer = await bad.read(for: 5)
+            let badAnswer = await bad.read(until: "\r\n\r\n", for: 30)
             #expect(RawConnection.status(badAnswer.text) == 400, "\(badAnswer)")
 
             let chunked = try #require(RawConnection(port: port))
@@ -87,7 +87,7 @@ struct ResilienceTests {
             var request = "POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
             for _ in 0..<20 { request += String(piece.utf8.count, radix: 16) + "\r\n" + piece + "\r\n" }
             await chunked.send(request + "0\r\n\r\n")
-            let chunkedAnswer = await chunked.read(for: 5)
+            let chunkedAnswer = await chunked.read(until: "\r\n\r\n", for: 30)
             #expect(RawConnection.status(chunkedAnswer.text) == 413, "\(chunkedAnswer.text.prefix(100)) \(chunkedAnswer.closed)")
 
             // What Python's urllib does: the whole body first (no Expect: 100-continue), then read the answer. 40 MB
@@ -100,7 +100,7 @@ struct ResilienceTests {
                 let sent = await whole.send([UInt8](repeating: 0x20, count: size))
                 #expect(headSent)
                 #expect(sent, "\(path): the server stopped reading the body")
-                let answer = await whole.read(for: 10).text
+                let answer = await whole.read(until: "\r\n\r\n", for: 30).text
                 #expect([403, 413].contains(RawConnection.status(answer)), "\(path): \(answer.prefix(80))")
             }
         }
@@ -126,18 +126,18 @@ struct ResilienceTests {
             }
             let (alice, _) = try await stream(w.alice.email)
             try await api.desk.resetPassword(of: w.alice.id, to: "a-brand-new-password", by: admin)
-            #expect(Self.ended(await alice.read(for: 6)), "the stream outlived a password reset")
+            #expect(Self.ended(await alice.read(for: 20)), "the stream outlived a password reset")
 
             let (bob, bobBrowser) = try await stream(w.bob.email)
             _ = try await bobBrowser.get("/requests")
             _ = try await bobBrowser.post("/logout", [])
-            #expect(Self.ended(await bob.read(for: 6)), "the stream outlived its sign-out")
+            #expect(Self.ended(await bob.read(for: 20)), "the stream outlived its sign-out")
 
             let (eve, _) = try await stream(w.eve.email)
             let user = try await api.desk.user(w.eve.id, by: admin).0
             _ = try await api.desk.updateUser(w.eve.id, .init(name: user.name, role: user.role, organizationId: user.organizationId, groupIds: [],
                                                               active: false, locale: user.locale, timeZone: "Europe/Paris"), by: admin)
-            #expect(Self.ended(await eve.read(for: 6)), "the stream outlived the account's deactivation")
+            #expect(Self.ended(await eve.read(for: 20)), "the stream outlived the account's deactivation")
         }
     }
 }

@@ -124,6 +124,10 @@ struct IntegrationController {
             return try await desk.alertIntake.receive(signals, integration: integration, bodySHA: sha, retryOf: retries)
         } catch is AlertIntake.RetryLater {
             throw APIError.retryLater
+        } catch let e as DomainError {
+            // The desk cannot take them (the organization is deactivated…): refused, and said in the delivery log.
+            await desk.integrations.recordRefusal(integration, status: 422, detail: e.description, events: signals.count)
+            throw e
         }
     }
 
@@ -165,12 +169,8 @@ struct IntegrationController {
         let calls = desk.phoneCalls
         api.get("calls") { request, context in
             let q = Query(request)
-            let status = q.string("status")
-            if let status, PhoneCallState.Status(rawValue: status) == nil {
-                throw APIError.invalidField("status", "one of ringing, answered, missed, ended")
-            }
-            let callback = q.string("callback")
-            if let callback, callback != "pending" { throw APIError.invalidField("callback", "pending (missed calls nobody called back)") }
+            let status = try q.choice("status", PhoneCallState.Status.allCases.map(\.rawValue))
+            let callback = try q.choice("callback", ["pending"])
             let filter = PhoneCalls.Filter(status: status, queue: q.string("queue"), callbackPending: callback == "pending",
                                            limit: try q.int("limit", in: 1...500) ?? 100)
             return try JSONBody.response(Page(items: try await calls.list(filter, by: try context.requireActor())))

@@ -10,7 +10,7 @@ struct OutgoingMailController {
 
     func register(on api: RouterGroup<EscaleContext>) {
         api.get("mail/outbox") { request, context in
-            let items = try await desk.mailOutbox(status: Query(request).string("status"), by: try context.requireActor())
+            let items = try await desk.mailOutbox(status: try Query(request).choice("status", Desk.mailStatuses), by: try context.requireActor())
             return try JSONBody.response(Page(items: items))
         }
         api.post("mail/outbox/:id/retry") { request, context in
