@@ -62,6 +62,8 @@ struct AlertIntakeTests {
             let web01 = all[0]
             #expect(web01.channel == .monitoring && web01.priority == .critical && web01.organizationId == w.acme.id)
             #expect(web01.subject.contains("HighCPU") && web01.subject.contains("web01"))
+            #expect(web01.description.contains("Gravité : critical") && web01.description.contains("Étiquettes : "),
+                    "the desk's words in the client's language (French by default): \(web01.description)")
             #expect(web01.alert?.key == "b73f0becb1235e33" && web01.alert?.count == 1 && web01.alert?.state == "firing" && web01.alert?.host == "web01")
 
             let disk = try await deliver(2)
