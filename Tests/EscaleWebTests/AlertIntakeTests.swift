@@ -246,6 +246,8 @@ struct AlertIntakeTests {
             let body = try Self.webhook("01-main-timeline", 1)
             #expect(try await Self.post(api, am.url, body).status == .notFound)
             #expect(try await Self.post(api, rotated.url, body).status == .ok)
+            let afterDelivery = try await api.get("/api/v1/integrations", token: w.admin).json(Page<IntegrationDTO>.self).items
+            #expect(afterDelivery.first?.lastDeliveryAt != nil, "the list shows each integration's last delivery")
             let off = try await api.send(.patch, "/api/v1/integrations/\(am.id)", token: w.admin, headers: [.contentType: "application/merge-patch+json"],
                                          raw: ByteBuffer(string: #"{"active": false}"#))
             #expect(off.status == .ok, "\(off.text)")
