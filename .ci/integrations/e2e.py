@@ -5,43 +5,18 @@ server's API and exits non-zero with a clear message when what it checks is not 
 import json
 import os
 import sys
-import time
 
 import requests
 
-BASE = os.environ["E2E_URL"]
-STATE = os.environ["E2E_STATE"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import e2e_steps  # noqa: E402
+from e2e_steps import BASE, api, fail, load, save  # noqa: E402,F401
 
-
-def load():
-    return json.load(open(STATE)) if os.path.exists(STATE) else {}
-
-
-def save(s):
-    json.dump(s, open(STATE, "w"))
-
-
-def fail(msg):
-    print("integrations e2e: FAILED: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def api(method, path, token, **kw):
-    r = requests.request(method, BASE + path, headers={"Authorization": "Bearer " + token}, timeout=30, **kw)
-    if r.status_code >= 400:
-        fail("%s %s: %s %s" % (method, path, r.status_code, r.text[:300]))
-    return r.json() if r.content else None
+e2e_steps.NAME = "integrations e2e"
 
 
 def wait_for(what, check, seconds=40):
-    end = time.time() + seconds
-    value = None
-    while time.time() < end:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    fail("waited %ss for %s (last: %s)" % (seconds, what, value))
+    return e2e_steps.wait_for(what, check, seconds=seconds, every=0.5)
 
 
 def setup():

@@ -15,39 +15,16 @@ import uuid
 
 import requests
 
-BASE = os.environ["E2E_URL"]
-STATE = os.environ["E2E_STATE"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import e2e_steps  # noqa: E402
+from e2e_steps import BASE, api, fail, load, save  # noqa: E402,F401
+
+e2e_steps.NAME = "mail e2e"
 SINK = os.environ.get("E2E_SINK", "")
 
 
-def load():
-    return json.load(open(STATE)) if os.path.exists(STATE) else {}
-
-
-def save(s):
-    json.dump(s, open(STATE, "w"))
-
-
-def fail(msg):
-    print("mail e2e: FAILED: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def api(method, path, token, **kw):
-    r = requests.request(method, BASE + path, headers={"Authorization": "Bearer " + token}, timeout=30, **kw)
-    if r.status_code >= 400:
-        fail("%s %s: %s %s" % (method, path, r.status_code, r.text[:300]))
-    return r.json() if r.content else None
-
-
 def wait_for(what, check, seconds=30):
-    end = time.time() + seconds
-    while time.time() < end:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    fail("waited %ss for %s" % (seconds, what))
+    return e2e_steps.wait_for(what, check, seconds=seconds, every=0.3)
 
 
 def setup():

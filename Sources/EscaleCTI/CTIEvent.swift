@@ -108,6 +108,4 @@ public struct CTIEvent: Sendable, Equatable {
 
     /// The outside party's number: the caller inbound, the called number outbound.
     public var externalNumber: String { direction == .in ? from : to }
-    /// The desk's side: the number called inbound, the agent's line outbound.
-    public var internalNumber: String { direction == .in ? to : from }
 }

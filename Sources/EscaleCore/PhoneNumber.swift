@@ -43,14 +43,4 @@ public enum PhoneNumber {
         if (8...15).contains(digits.count) { return "+" + digits }
         return nil
     }
-
-    /// A readable form for people: French numbers in pairs (`+33 1 23 45 67 89`), others as given.
-    public static func display(_ e164: String) -> String {
-        guard e164.hasPrefix("+33"), e164.count == 12 else { return e164 }
-        let national = Array(e164.dropFirst(3))
-        var out = "+33 " + String(national[0])
-        var i = 1
-        while i < national.count { out += " " + String(national[i..<min(i + 2, national.count)]); i += 2 }
-        return out
-    }
 }

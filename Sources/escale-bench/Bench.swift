@@ -152,22 +152,8 @@ struct Bench: AsyncParsableCommand {
 
     /// `--chat`: a fresh server (127.0.0.1 a trusted proxy: each visitor from an address of its own), then live chat.
     func runChat(serverPath: String, backend: String) async throws {
-        if databaseUrl == nil { try? FileManager.default.removeItem(atPath: dataDir) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: serverPath)
-        process.arguments = ["serve", "--port", String(port)]
-        var env = ProcessInfo.processInfo.environment
-        env["ESCALE_DATA_DIR"] = dataDir
-        env["ESCALE_LOG_LEVEL"] = "warning"
-        env["ESCALE_ADMIN_EMAIL"] = Fixture.adminEmail
-        env["ESCALE_ADMIN_PASSWORD"] = Fixture.password
-        env["ESCALE_TRUSTED_PROXIES"] = "127.0.0.1"
-        env["ESCALE_BCRYPT_COST"] = "4"
-        if let databaseUrl { env["ESCALE_DATABASE_URL"] = databaseUrl } else { env["ESCALE_DATABASE_URL"] = nil }
-        process.environment = env
-        try process.run()
+        let process = try await startFreshServer(serverPath, environment: ["ESCALE_TRUSTED_PROXIES": "127.0.0.1", "ESCALE_BCRYPT_COST": "4"])
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        try await waitUntilReady()
         let admin = try await login(Fixture.adminEmail)
         let o = try await ChatBench.run(port: port, adminToken: admin, sockets: sockets, messages: chatMessages, rate: chatRate)
         func p(_ q: Double) -> Double { o.latencies.isEmpty ? .nan : o.latencies[min(o.latencies.count - 1, Int(Double(o.latencies.count) * q))] }
@@ -181,8 +167,8 @@ struct Bench: AsyncParsableCommand {
         if o.errors > 0 { throw ExitCode(1) }
     }
 
-    /// `--integrations`: a fresh server, then monitoring and phone intake under load.
-    func runIntegrations(serverPath: String, backend: String) async throws {
+    /// `escale serve` on an empty database (SQLite: the data directory removed) with the bench's administrator, once ready.
+    func startFreshServer(_ serverPath: String, environment extra: [String: String] = [:]) async throws -> Process {
         if databaseUrl == nil { try? FileManager.default.removeItem(atPath: dataDir) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: serverPath)
@@ -193,10 +179,17 @@ struct Bench: AsyncParsableCommand {
         env["ESCALE_ADMIN_EMAIL"] = Fixture.adminEmail
         env["ESCALE_ADMIN_PASSWORD"] = Fixture.password
         if let databaseUrl { env["ESCALE_DATABASE_URL"] = databaseUrl } else { env["ESCALE_DATABASE_URL"] = nil }
+        env.merge(extra) { _, new in new }
         process.environment = env
         try process.run()
+        do { try await waitUntilReady() } catch { process.terminate(); throw error }
+        return process
+    }
+
+    /// `--integrations`: a fresh server, then monitoring and phone intake under load.
+    func runIntegrations(serverPath: String, backend: String) async throws {
+        let process = try await startFreshServer(serverPath)
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        try await waitUntilReady()
         let admin = try await login(Fixture.adminEmail)
         let results = try await IntegrationsBench.run(port: port, adminToken: admin, requests: requests, concurrency: concurrency)
         print("")
@@ -213,20 +206,8 @@ struct Bench: AsyncParsableCommand {
 
     /// `--mail`: a fresh server, the intake under load, then the outbound SMTP path.
     func runMail(serverPath: String, backend: String) async throws {
-        if databaseUrl == nil { try? FileManager.default.removeItem(atPath: dataDir) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: serverPath)
-        process.arguments = ["serve", "--port", String(port)]
-        var env = ProcessInfo.processInfo.environment
-        env["ESCALE_DATA_DIR"] = dataDir
-        env["ESCALE_LOG_LEVEL"] = "warning"
-        env["ESCALE_ADMIN_EMAIL"] = Fixture.adminEmail
-        env["ESCALE_ADMIN_PASSWORD"] = Fixture.password
-        if let databaseUrl { env["ESCALE_DATABASE_URL"] = databaseUrl } else { env["ESCALE_DATABASE_URL"] = nil }
-        process.environment = env
-        try process.run()
+        let process = try await startFreshServer(serverPath)
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        try await waitUntilReady()
         let admin = try await login(Fixture.adminEmail)
         let r = try await MailBench.run(port: port, adminToken: admin, requests: requests, concurrency: concurrency)
         print(String(format: "%@: %.0f messages/s, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, %d errors", r.name, r.throughput, r.percentile(0.5), r.percentile(0.95), r.percentile(0.99), r.errors))

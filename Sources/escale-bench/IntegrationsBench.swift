@@ -15,26 +15,19 @@ enum IntegrationsBench {
     struct Setup { let alertmanager: String; let events: String; let routingKey: String; let cti: String }
 
     static func prepare(port: Int, adminToken: String) async throws -> Setup {
-        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60)))
-        client.connect()
-        defer { Task { try? await client.shutdown() } }
-        func post<T: Decodable>(_ path: String, _ body: some Encodable, as: T.Type) async throws -> T {
-            let r = try await client.post(path, headers: [.authorization: "Bearer \(adminToken)", .contentType: "application/json"],
-                                          body: ByteBuffer(bytes: try Wire.encoder().encode(body)))
-            guard r.status == .created, let b = r.body else { throw BenchError("POST \(path): \(r.status) \(r.body.map { String(buffer: $0) } ?? "")") }
-            return try Wire.decoder().decode(T.self, from: Data(b.readableBytesView))
-        }
+        let api = SetupClient(port: port, adminToken: adminToken)
+        defer { api.close() }
         let suffix = String(UUID().uuidString.prefix(6)).lowercased()
-        let org = try await post("/api/v1/organizations", OrganizationInput(name: "Integrations bench \(suffix)"), as: OrganizationDTO.self)
-        _ = try await post("/api/v1/organizations/\(org.id)/contracts", ContractInput(perimeter: "infrastructure", validFrom: Day("2020-01-01")!), as: ContractDTO.self)
+        let org = try await api.post("/api/v1/organizations", OrganizationInput(name: "Integrations bench \(suffix)"), as: OrganizationDTO.self)
+        _ = try await api.post("/api/v1/organizations/\(org.id)/contracts", ContractInput(perimeter: "infrastructure", validFrom: Day("2020-01-01")!), as: ContractDTO.self)
         for i in 0..<50 {
-            _ = try await post("/api/v1/users", UserInput(email: "caller\(i)-\(suffix)@bench.example", name: "Caller \(i)", role: .requester,
+            _ = try await api.post("/api/v1/users", UserInput(email: "caller\(i)-\(suffix)@bench.example", name: "Caller \(i)", role: .requester,
                                                            password: "bench-password-1", organizationId: org.id, phone: String(format: "01 40 00 %02d %02d", i / 100, i % 100)),
                                as: UserDTO.self)
         }
-        let am = try await post("/api/v1/integrations", IntegrationInput(type: .alertmanager, name: "Prometheus", organizationId: org.id), as: IntegrationDTO.self)
-        let ev = try await post("/api/v1/integrations", IntegrationInput(type: .eventsV2, name: "Grafana", organizationId: org.id), as: IntegrationDTO.self)
-        let cti = try await post("/api/v1/integrations", IntegrationInput(type: .cti, name: "PBX"), as: IntegrationDTO.self)
+        let am = try await api.post("/api/v1/integrations", IntegrationInput(type: .alertmanager, name: "Prometheus", organizationId: org.id), as: IntegrationDTO.self)
+        let ev = try await api.post("/api/v1/integrations", IntegrationInput(type: .eventsV2, name: "Grafana", organizationId: org.id), as: IntegrationDTO.self)
+        let cti = try await api.post("/api/v1/integrations", IntegrationInput(type: .cti, name: "PBX"), as: IntegrationDTO.self)
         func path(_ url: String) -> String { URL(string: url)!.path }
         return Setup(alertmanager: path(am.url), events: path(ev.url), routingKey: ev.routingKey!, cti: path(cti.url))
     }

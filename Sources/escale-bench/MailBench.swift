@@ -15,24 +15,17 @@ enum MailBench {
     }
 
     static func prepare(port: Int, adminToken: String, requesters count: Int = 50) async throws -> Setup {
-        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60)))
-        client.connect()
-        defer { Task { try? await client.shutdown() } }
-        func post<T: Decodable>(_ path: String, _ body: some Encodable, as: T.Type) async throws -> T {
-            let r = try await client.post(path, headers: [.authorization: "Bearer \(adminToken)", .contentType: "application/json"],
-                                          body: ByteBuffer(bytes: try Wire.encoder().encode(body)))
-            guard r.status == .created, let b = r.body else { throw BenchError("POST \(path): \(r.status) \(r.body.map { String(buffer: $0) } ?? "")") }
-            return try Wire.decoder().decode(T.self, from: Data(b.readableBytesView))
-        }
+        let api = SetupClient(port: port, adminToken: adminToken)
+        defer { api.close() }
         let suffix = String(UUID().uuidString.prefix(6)).lowercased()
         let domain = "client-\(suffix).example"
-        let org = try await post("/api/v1/organizations", OrganizationInput(name: "Mail bench \(suffix)", domains: [domain]), as: OrganizationDTO.self)
-        _ = try await post("/api/v1/organizations/\(org.id)/contracts", ContractInput(perimeter: "infrastructure", validFrom: Day("2020-01-01")!), as: ContractDTO.self)
-        let mailbox = try await post("/api/v1/mailboxes", MailboxInput(address: "bench-\(suffix)@helpdesk.example"), as: MailboxDTO.self)
+        let org = try await api.post("/api/v1/organizations", OrganizationInput(name: "Mail bench \(suffix)", domains: [domain]), as: OrganizationDTO.self)
+        _ = try await api.post("/api/v1/organizations/\(org.id)/contracts", ContractInput(perimeter: "infrastructure", validFrom: Day("2020-01-01")!), as: ContractDTO.self)
+        let mailbox = try await api.post("/api/v1/mailboxes", MailboxInput(address: "bench-\(suffix)@helpdesk.example"), as: MailboxDTO.self)
         var requesters: [String] = []
         for i in 0..<count {
             let email = "user\(i)@\(domain)"
-            _ = try await post("/api/v1/users", UserInput(email: email, name: "Utilisateur \(i)", role: .requester, password: "bench-password-1",
+            _ = try await api.post("/api/v1/users", UserInput(email: email, name: "Utilisateur \(i)", role: .requester, password: "bench-password-1",
                                                            organizationId: org.id), as: UserDTO.self)
             requesters.append(email)
         }

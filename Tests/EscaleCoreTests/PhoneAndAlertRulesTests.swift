@@ -16,7 +16,6 @@ struct PhoneAndAlertRulesTests {
         #expect(PhoneNumber.e164("201") == "201")
         #expect(PhoneNumber.e164("0123456789", countryCode: 32) == "+32123456789")
         for raw in ["", "anonymous", "call me", "+0123", "12345678901234567890", "1"] { #expect(PhoneNumber.e164(raw) == nil, "\(raw)") }
-        #expect(PhoneNumber.display("+33123456789") == "+33 1 23 45 67 89")
     }
 
     @Test("a call's state follows its events in any order, and repeated events change nothing")

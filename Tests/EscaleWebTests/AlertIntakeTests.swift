@@ -62,6 +62,8 @@ struct AlertIntakeTests {
             let web01 = all[0]
             #expect(web01.channel == .monitoring && web01.priority == .critical && web01.organizationId == w.acme.id)
             #expect(web01.subject.contains("HighCPU") && web01.subject.contains("web01"))
+            #expect(web01.description.contains("Gravité : critical") && web01.description.contains("Étiquettes : "),
+                    "the desk's words in the client's language (French by default): \(web01.description)")
             #expect(web01.alert?.key == "b73f0becb1235e33" && web01.alert?.count == 1 && web01.alert?.state == "firing" && web01.alert?.host == "web01")
 
             let disk = try await deliver(2)
@@ -244,6 +246,8 @@ struct AlertIntakeTests {
             let body = try Self.webhook("01-main-timeline", 1)
             #expect(try await Self.post(api, am.url, body).status == .notFound)
             #expect(try await Self.post(api, rotated.url, body).status == .ok)
+            let afterDelivery = try await api.get("/api/v1/integrations", token: w.admin).json(Page<IntegrationDTO>.self).items
+            #expect(afterDelivery.first?.lastDeliveryAt != nil, "the list shows each integration's last delivery")
             let off = try await api.send(.patch, "/api/v1/integrations/\(am.id)", token: w.admin, headers: [.contentType: "application/merge-patch+json"],
                                          raw: ByteBuffer(string: #"{"active": false}"#))
             #expect(off.status == .ok, "\(off.text)")

@@ -1,6 +1,7 @@
 import EscaleAPI
 import EscaleStore
 import Foundation
+import Synchronization
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -71,7 +72,9 @@ struct CrashSafetyTests {
                 organization = try #require(await Self.request(port, "POST", "/api/v1/organizations", token: token, json: ["name": "Crash Test"]).1["id"] as? String)
             }
             let org = organization
-            // Eight writers create tickets as fast as they can; the server is killed while they do.
+            // Eight writers create tickets as fast as they can; the server is killed while they do, once some tickets
+            // are acknowledged (counted, not timed: a loaded CI machine is slow to start the load).
+            let created = AckCounter()
             let writers = Task {
                 await withTaskGroup(of: [String].self) { group in
                     for w in 0..<8 {
@@ -84,6 +87,7 @@ struct CrashSafetyTests {
                                 ], key: "crash-\(round)-\(w)-\(i)")
                                 guard status == 201, let id = body["id"] as? String else { break }
                                 ids.append(id)
+                                created.add()
                             }
                             return ids
                         }
@@ -91,7 +95,9 @@ struct CrashSafetyTests {
                     return await group.reduce(into: []) { $0 += $1 }
                 }
             }
-            try await Task.sleep(for: .milliseconds(1_500))
+            let deadline = ContinuousClock.now + .seconds(60)
+            while created.value < 40 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            try await Task.sleep(for: .milliseconds(300))
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
             let ids = await writers.value
@@ -116,4 +122,11 @@ struct CrashSafetyTests {
         }
         try await kept.drop()
     }
+}
+
+/// Tickets acknowledged so far, counted across the writer tasks.
+final class AckCounter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

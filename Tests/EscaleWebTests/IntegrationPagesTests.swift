@@ -33,6 +33,13 @@ struct IntegrationPagesTests {
             let rotated = try await b.post(base + "/token", [])
             #expect(rotated.location != nil, "\(rotated.status) \(rotated.html.prefix(300))")
             #expect(try await b.get(try #require(rotated.location)).contains("no longer works"))
+            // An agent's extension is set where administrators make users.
+            _ = try await b.get("/admin/users")
+            let made = try await b.post("/admin/users", [("name", "Hugo Hotline"), ("email", "hugo@desk.example"), ("role", "agent"), ("organization", ""),
+                                                         ("locale", "fr"), ("phone", "201"), ("password", "hugo-password-1")])
+            #expect(made.location?.hasPrefix("/admin/users/") == true, "\(made.status)")
+            let hugo = try #require(try await api.get("/api/v1/users?limit=200", token: w.admin).json(Page<UserDTO>.self).items.first { $0.email == "hugo@desk.example" })
+            #expect(hugo.phone == "201")
             // Agents do not administer integrations.
             let agent = Browser(api)
             try await agent.signIn(w.agent1.email, World.password)

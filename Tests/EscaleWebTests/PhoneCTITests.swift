@@ -74,6 +74,7 @@ struct PhoneCTITests {
             #expect(ticket.assigneeId == s.agent.id, "the agent who took the call works on it")
             let timeline = try await api.get("/api/v1/tickets/\(ticketId)/timeline", token: s.w.admin).text
             #expect(timeline.contains("\"call\"") && timeline.contains("work_logged"))
+            #expect(timeline.contains("Appel téléphonique +33 1 23 45 67 89 → 3000"), "the work log in the client's language: \(timeline)")
             // A late duplicate hang-up does not log the time twice.
             _ = try await Self.form(api, s, "event=hangup&from=0123456789&to=3000&direction=in&callId=c-1&cause=normalClearing")
             #expect(try await api.get("/api/v1/tickets/\(ticketId)", token: s.w.admin).json(TicketDTO.self).timeSpentMinutes == 3)

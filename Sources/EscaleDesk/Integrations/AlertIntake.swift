@@ -304,13 +304,15 @@ public struct AlertIntake: Sendable {
         let severity = AlertSeverity(parsing: s.severity)
         let subject = MailIntake.shorten(s.summary.isEmpty ? "Alert \(s.key)" : s.summary.replacingOccurrences(of: "\n", with: " "),
                                          to: TicketLimits.subjectLength.upperBound)
+        // Written once into the ticket, in its organization's language (else the installation's, else French).
+        let w = DeskWords(language: try await desk.language(ofOrganization: organizationId))
         var lines: [String] = []
         for k in ["description", "message"] { if let d = s.details[k], !d.isEmpty, d != s.summary { lines.append(d); break } }
         lines.append("")
-        lines.append("Source: \(integration.name)" + (s.source.map { " — \($0)" } ?? ""))
-        lines.append("Severity: \(s.severity ?? severity.rawValue)")
-        if let st = s.startsAt { lines.append("Started: \(desk.isoFormat(st))") }
-        if !s.labels.isEmpty { lines.append("Labels: " + s.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")) }
+        lines.append("\(w.source)\(w.colon)\(integration.name)" + (s.source.map { " — \($0)" } ?? ""))
+        lines.append("\(w.severity)\(w.colon)\(s.severity ?? severity.rawValue)")
+        if let st = s.startsAt { lines.append("\(w.started)\(w.colon)\(desk.isoFormat(st))") }
+        if !s.labels.isEmpty { lines.append("\(w.labels)\(w.colon)" + s.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")) }
         let other = s.details.filter { !["description", "message", "summary"].contains($0.key) }.sorted { $0.key < $1.key }
         for (k, v) in other.prefix(30) { lines.append("\(k): \(v)") }
         for l in s.links.prefix(5) { lines.append(l) }
@@ -375,5 +377,27 @@ extension AlertIntake {
                                              flaps: r.flaps, firstSeen: r.firstSeen, lastSeen: r.lastSeen, startsAt: r.startsAt, resolvedAt: r.resolvedAt)
         }
         return out
+    }
+}
+
+/// The few words the desk itself writes into stored text (a monitoring ticket's description, a call's work log), in
+/// French or English: stored text is read as written, so it is written in the reader's language.
+struct DeskWords {
+    let french: Bool
+    init(language: String) { french = language != "en" }
+    /// French puts a space before the colon.
+    var colon: String { french ? " : " : ": " }
+    var source: String { "Source" }
+    var severity: String { french ? "Gravité" : "Severity" }
+    var started: String { french ? "Début" : "Started" }
+    var labels: String { french ? "Étiquettes" : "Labels" }
+    func phoneCall(_ from: String, _ to: String) -> String { french ? "Appel téléphonique \(from) → \(to)" : "Phone call \(from) → \(to)" }
+}
+
+extension Desk {
+    /// An organization's language, else the installation's, else French. Inside a write, pass its `db`.
+    func language(ofOrganization id: UUID, on db: (any Database)? = nil) async throws -> String {
+        let directory = try await directory(on: db)
+        return directory.organizations.first { $0.id == id }?.locale ?? directory.settings.defaultLocale ?? "fr"
     }
 }

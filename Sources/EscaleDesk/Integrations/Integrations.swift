@@ -25,9 +25,15 @@ public struct Integrations: Sendable {
 
     public func list(by actor: Actor) async throws -> [IntegrationDTO] {
         try AccessPolicy.require(actor, .manageDirectory)
-        let rows = try await IntegrationModel.query(on: desk.store.database).sort(\.$name).all()
+        let db = desk.store.database
+        let rows = try await IntegrationModel.query(on: db).sort(\.$name).all()
+        // Each one's last delivery in one query, not one per integration.
+        struct Last: Decodable { let integration_id: UUID; let last: Date }
+        let last = try await (db as! any SQLDatabase).raw("SELECT integration_id, MAX(received_at) AS last FROM integration_deliveries GROUP BY integration_id")
+            .all(decoding: Last.self, with: Store.rowDecoder)
+        let lastById = Dictionary(last.map { ($0.integration_id, $0.last) }, uniquingKeysWith: max)
         var out: [IntegrationDTO] = []
-        for m in rows { out.append(try await dto(m)) }
+        for m in rows { out.append(try await dto(m, lastDelivery: .some(lastById[m.id!]))) }
         return out
     }
 
@@ -153,7 +159,8 @@ public struct Integrations: Sendable {
             .replacingOccurrences(of: "=", with: "").prefix(40).description
     }
 
-    func dto(_ m: IntegrationModel, on db: (any Database)? = nil) async throws -> IntegrationDTO {
+    /// `lastDelivery`: already known (a list), else read.
+    func dto(_ m: IntegrationModel, lastDelivery: Date?? = nil, on db: (any Database)? = nil) async throws -> IntegrationDTO {
         let token = try await token(for: m)
         let type = IntegrationType(rawValue: m.type) ?? .alertmanager
         let base = desk.config.publicURL
@@ -162,8 +169,13 @@ public struct Integrations: Sendable {
         case .eventsV2: "\(base)/api/v1/alerts/events/\(token)"
         case .cti: "\(base)/api/v1/cti/\(token)"
         }
-        let last = try await IntegrationDeliveryModel.query(on: db ?? desk.store.database).filter(\.$integrationId == m.id!)
-            .sort(\.$receivedAt, .descending).first()?.receivedAt
+        let last: Date?
+        if let known = lastDelivery {
+            last = known
+        } else {
+            last = try await IntegrationDeliveryModel.query(on: db ?? desk.store.database).filter(\.$integrationId == m.id!)
+                .sort(\.$receivedAt, .descending).first()?.receivedAt
+        }
         return IntegrationDTO(id: m.id!, type: type, name: m.name, organizationId: m.organizationId, autoResolve: m.autoResolve,
                               maxAlerts: m.maxAlerts, active: m.active, url: url, routingKey: type == .eventsV2 ? token : nil, token: token,
                               createdAt: m.createdAt, lastDeliveryAt: last)

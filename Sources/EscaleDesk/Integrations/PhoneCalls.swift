@@ -184,7 +184,8 @@ public struct PhoneCalls: Sendable {
         let integration = try await IntegrationModel.find(call.integrationId, on: db)
         guard let who = call.answeredBy ?? integration?.userId else { return }
         let before = ticket
-        let event = try ticket.logWork(minutes: minutes, note: "Phone call \(call.fromNumber) → \(call.toNumber)", by: Actor(userId: who, role: .agent), at: desk.now)
+        let words = DeskWords(language: try await desk.language(ofOrganization: ticket.organizationId, on: db))
+        let event = try ticket.logWork(minutes: minutes, note: words.phoneCall(call.fromNumber, call.toNumber), by: Actor(userId: who, role: .agent), at: desk.now)
         try await desk.save(ticket, before: before, events: [event], on: db)
         call.timeLogged = true
         try await call.update(on: db)

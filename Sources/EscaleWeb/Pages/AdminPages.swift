@@ -49,7 +49,7 @@ struct AdminPages {
                 guard let role = form["role"].flatMap(Role.init(rawValue:)) else { throw DomainError.invalid(field: "role", "choose a role") }
                 let prepared = try await desk.prepareUser(UserInput(
                     email: form["email"] ?? "", name: form["name"] ?? "", role: role, password: form["password"] ?? "",
-                    organizationId: form.uuid("organization"), locale: form["locale"]))
+                    organizationId: form.uuid("organization"), locale: form["locale"], phone: form.text("phone")))
                 let user = try await desk.store.write { db in try await desk.createUser(prepared, by: s.actor, on: db) }
                 return "/admin/users/\(user.id)?done=created"
             }
