@@ -2,15 +2,29 @@
 only the desk's origin), agents in the console; chat both ways, the visitor's connection dropped and resumed, the page
 left and reopened, a hand-over, the end; the transcript on the ticket."""
 import functools
+import hashlib
+import hmac
 import http.server
 import socket
+import struct
 import threading
+import zlib
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from escale_ui import ADMIN_EMAIL, ADMIN_PASSWORD, BASE, UI, WAIT, api, token
+
+
+def png(path, width=4, height=3):
+    """A real PNG (red pixels), for the browser to decode."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return path
 
 
 def free_port():
@@ -93,10 +107,15 @@ def test_chat_from_another_origin(users, browser, host_page):
     agent.d.find_element(By.CSS_SELECTOR, ".chat-panel .chat-send button").click()
     visitor.wait_for_text("#chat-log", "Bonjour, je regarde ça")
 
-    # The visitor writes back.
+    # The visitor writes back, then sends a screenshot: the agent sees the picture (decoded, not a broken image).
     visitor.d.find_element(By.ID, "chat-text").send_keys("Merci !")
     visitor.d.find_element(By.ID, "chat-send-button").click()
     agent.wait().until(lambda d: any("Merci !" in t for t in panel_log(agent)))
+    visitor.d.find_element(By.ID, "chat-file").send_keys(str(png(directory / "ecran.png")))
+    agent.wait().until(lambda d: d.execute_script(
+        "var i = document.querySelector('.chat-panel img.chat-picture'); return !!i && i.complete && i.naturalWidth === 4"))
+    visitor.wait().until(lambda d: d.execute_script(
+        "var i = document.querySelector('#chat-log img.chat-picture'); return !!i && i.complete && i.naturalWidth === 4"))
 
     # The visitor's connection drops; the agent writes meanwhile; the widget reconnects and resumes, nothing doubled.
     visitor.d.execute_script("window.escaleChat.drop()")
@@ -119,8 +138,7 @@ def test_chat_from_another_origin(users, browser, host_page):
     # Hand-over to another N1 agent, who gets the whole conversation and ends it resolved.
     other = UI(browser("en"), "en").sign_in(users["n1en"])
     other.open("/chat")
-    handover = agent.d.find_element(By.CSS_SELECTOR, ".chat-panel .chat-handover input")
-    handover.send_keys(nora["id"])
+    Select(agent.d.find_element(By.CSS_SELECTOR, ".chat-panel .chat-handover select")).select_by_value(nora["id"])
     agent.d.find_element(By.CSS_SELECTOR, ".chat-panel .chat-handover button").click()
     other.wait().until(lambda d: any("Pendant la coupure" in t for t in panel_log(other)))
     agent.wait().until(lambda d: not d.find_elements(By.CSS_SELECTOR, f".chat-panel[data-chat='{chat_id}']"))
@@ -137,6 +155,33 @@ def test_chat_from_another_origin(users, browser, host_page):
     agent.open(f"/tickets/{int(ticket['number'].split('-')[1])}")
     for text in ("Bonjour, je regarde ça", "Merci !", "Pendant la coupure"):
         assert text in agent.text(), text
+
+
+def test_visitor_known_by_the_host_signature(users, browser, host_page):
+    """A host application that knows its user signs their e-mail: the widget asks for nothing, the agent sees them verified."""
+    directory, origin = host_page
+    admin = token(ADMIN_EMAIL, ADMIN_PASSWORD)
+    acme = next(o for o in api("GET", "/organizations", token=admin)["items"] if o["name"] == "Acme")
+    channel = api("POST", "/chat/channels", {"name": "Intranet signé", "allowed_origins": [origin], "organization_id": acme["id"]}, admin)
+    email = "signed.visitor@acme.test"
+    signature = hmac.new(channel["secret"].encode(), email.encode(), hashlib.sha256).hexdigest()
+    page = (directory / "index.html").read_text(encoding="utf-8").replace(
+        'data-escale-chat="%KEY%"', f'data-escale-chat="{channel["key"]}" data-email="{email}" data-name="Sam Signé" data-signature="{signature}"')
+    (directory / "index.html").write_text(page, encoding="utf-8")
+    visitor = UI(browser("fr"), "fr")
+    visitor.d.get(origin + "/")
+    visitor.wait().until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-escale-chat-button]")).click()
+    visitor.d.switch_to.frame(visitor.wait().until(lambda d: d.find_element(By.CSS_SELECTOR, "iframe[data-escale-chat-frame]")))
+    visitor.wait().until(lambda d: d.find_element(By.ID, "chat-start").is_displayed())
+    # The identity arrives from the host page: no name or e-mail to type.
+    visitor.wait().until(lambda d: not d.find_element(By.ID, "chat-who").is_displayed())
+    visitor.fill(visitor.t("chat_question"), "Accès VPN refusé")
+    visitor.d.find_element(By.ID, "chat-start-button").click()
+    visitor.wait().until(lambda d: d.find_element(By.ID, "chat-live").is_displayed())
+    # The chat as its visitor's token reads it (an agent may already have it): verified, under the host's name.
+    chat_token = visitor.d.execute_script("return sessionStorage.getItem('escale-chat:' + document.body.dataset.key)")
+    chat = api("GET", "/chat/visitor", token=chat_token)["chat"]
+    assert chat["verified"] is True and chat["visitor_name"] == "Sam Signé" and chat["visitor_email"] == email, chat
 
 
 def test_widget_refused_on_an_origin_not_allowed(users, browser, host_page):

@@ -185,16 +185,38 @@ public struct ChatMessageDTO: Codable, Sendable, Equatable {
     public var body: String
     /// System messages: `assigned`, `handed_over`, `escalated`, `ended`.
     public var event: String?
+    /// A file or image sent in the chat (also on the ticket, attached to the reply).
+    public var attachment: ChatAttachmentDTO?
     public var createdAt: Date
 
-    public init(id: UUID, chatId: UUID, seq: Int, clientId: String, author: ChatAuthor, authorName: String?, body: String, event: String?, createdAt: Date) {
+    public init(id: UUID, chatId: UUID, seq: Int, clientId: String, author: ChatAuthor, authorName: String?, body: String, event: String?,
+                attachment: ChatAttachmentDTO? = nil, createdAt: Date) {
         self.id = id; self.chatId = chatId; self.seq = seq; self.clientId = clientId; self.author = author; self.authorName = authorName
-        self.body = body; self.event = event; self.createdAt = createdAt
+        self.body = body; self.event = event; self.attachment = attachment; self.createdAt = createdAt
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, chatId = "chat_id", seq, clientId = "client_id", author, authorName = "author_name", body, event, createdAt = "created_at"
+        case id, chatId = "chat_id", seq, clientId = "client_id", author, authorName = "author_name", body, event, attachment, createdAt = "created_at"
     }
+}
+
+/// A file sent in a chat. `image` is true for raster images (PNG, JPEG, GIF, WebP), which the chat shows inline.
+public struct ChatAttachmentDTO: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var filename: String
+    public var contentType: String
+    public var size: Int
+    public var image: Bool
+
+    public init(id: UUID, filename: String, contentType: String, size: Int) {
+        self.id = id; self.filename = filename; self.contentType = contentType; self.size = size
+        self.image = Self.inlineImageTypes.contains(contentType)
+    }
+
+    /// Raster formats a browser decodes as pictures only: safe to show inline, never active content.
+    public static let inlineImageTypes: Set<String> = ["image/png", "image/jpeg", "image/gif", "image/webp"]
+
+    enum CodingKeys: String, CodingKey { case id, filename, contentType = "content_type", size, image }
 }
 
 public struct ChatMessageInput: Codable, Sendable {

@@ -39,12 +39,14 @@ extension Desk {
     }
 
     /// Records a stored file on a ticket (and a timeline entry, if given). Staff choose visibility; requesters' files are public.
-    func attach(_ f: StoredFile, to ticketId: UUID, event: UUID?, isPublic: Bool, by actor: Actor, on db: any Database) async throws {
+    @discardableResult
+    func attach(_ f: StoredFile, to ticketId: UUID, event: UUID?, isPublic: Bool, by actor: Actor, on db: any Database) async throws -> AttachmentModel {
         let m = AttachmentModel()
         m.id = UUID(); m.ticketId = ticketId; m.eventId = event; m.filename = Self.safeFilename(f.filename)
         m.contentType = Self.safeContentType(f.contentType); m.size = f.size; m.sha256 = f.sha256
         m.isPublic = actor.role.isStaff ? isPublic : true; m.uploadedBy = actor.userId; m.createdAt = now
         try await m.create(on: db)
+        return m
     }
 
     public func attachments(of ticketId: UUID, by actor: Actor) async throws -> [AttachmentDTO] {

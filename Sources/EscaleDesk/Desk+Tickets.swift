@@ -239,7 +239,7 @@ extension Desk {
             try await a.save(on: db)
             linked.append(a)
         }
-        for f in files { try await attach(f, to: ticket.id, event: ids[0], isPublic: event.isPublic, by: actor, on: db) }
+        for f in files { linked.append(try await attach(f, to: ticket.id, event: ids[0], isPublic: event.isPublic, by: actor, on: db)) }
         return (ids[0], event, linked)
     }
 

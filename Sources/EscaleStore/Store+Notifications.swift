@@ -20,6 +20,17 @@ extension Store {
         }
     }
 
+    /// Sends `payload` on `channel` now, outside any write (what is never stored: someone typing). PostgreSQL
+    /// delivers it to every instance, this one included; SQLite hands it over in-process.
+    public func notifyNow(_ channel: String, _ payload: String, local: @escaping @Sendable (String) -> Void) async throws {
+        switch location {
+        case .postgres:
+            _ = try await (database as! any SQLDatabase).raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").all()
+        case .sqlite:
+            local(payload)
+        }
+    }
+
     /// Receives every payload sent on `channel` by any instance (this one included), on a dedicated connection that
     /// reconnects after a failure, until the calling task is cancelled. Returns at once on SQLite.
     public func listen(_ channel: String, _ handler: @escaping @Sendable (String) -> Void) async {

@@ -80,6 +80,109 @@ struct ChatTests {
         }
     }
 
+    @Test("pictures and files both ways: on the ticket's reply, shown inline to the chat's own visitor only, 413 over the limit")
+    func files() async throws {
+        try await TestApp.run(maxUploadBytes: 64 * 1024) { api in
+            let w = try await World.make(api)
+            let c = try await Self.channel(w)
+            try await Self.available(w, w.agent1Token)
+            let started = try await Self.start(w, c).json(ChatStartedDTO.self)
+            // A PNG's first bytes: enough for what is checked (type, size, bytes back unchanged).
+            let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 1_000)
+            let sent = try await api.send(.post, "/api/v1/chat/visitor/files?filename=ecran.png&client_id=f1", token: started.token,
+                                          headers: [.contentType: "image/png"], raw: ByteBuffer(bytes: png))
+            #expect(sent.status == .created, "\(sent.text)")
+            let m = try sent.json(ChatMessageDTO.self)
+            let a = try #require(m.attachment)
+            #expect(a.filename == "ecran.png" && a.image && a.size == png.count && m.body == "ecran.png" && m.author == .visitor)
+            // Resent after a drop: stored once
+            let again = try await api.send(.post, "/api/v1/chat/visitor/files?filename=ecran.png&client_id=f1", token: started.token,
+                                           headers: [.contentType: "image/png"], raw: ByteBuffer(bytes: png))
+            #expect(again.status == .ok)
+            #expect(try again.json(ChatMessageDTO.self).seq == m.seq)
+            // On the ticket: the reply carries the file
+            let files = try await api.get("/api/v1/tickets/\(started.chat.ticketId)/attachments", token: w.agent1Token).json(Page<AttachmentDTO>.self)
+            #expect(files.items.map(\.id) == [a.id])
+            #expect(files.items.first?.eventId != nil && files.items.first?.isPublic == true)
+            // The visitor reads it back, inline when it is a picture
+            let inline = try await api.send(.get, "/api/v1/chat/visitor/files/\(a.id)?inline=1", token: started.token)
+            #expect(inline.status == .ok && inline.headers[.contentType] == "image/png" && Array(inline.body.readableBytesView) == png)
+            let download = try await api.send(.get, "/api/v1/chat/visitor/files/\(a.id)", token: started.token)
+            #expect(download.headers[.contentType] == "application/octet-stream" && download.headers[.contentDisposition]?.hasPrefix("attachment") == true)
+            // Another visitor's token opens nothing of it
+            let other = try await Self.start(w, c, email: "dave@acme.example").json(ChatStartedDTO.self)
+            #expect(try await api.send(.get, "/api/v1/chat/visitor/files/\(a.id)", token: other.token).status == .notFound)
+            // The agent answers with a file of their own; someone else's agent may not
+            let pdf = try await api.send(.post, "/api/v1/chat/chats/\(started.chat.id)/files?filename=procedure.pdf&text=Voici%20la%20proc%C3%A9dure",
+                                         token: w.agent1Token, headers: [.contentType: "application/pdf"], raw: ByteBuffer(string: "%PDF-1.4 …"))
+            #expect(pdf.status == .created, "\(pdf.text)")
+            let reply = try pdf.json(ChatMessageDTO.self)
+            #expect(reply.body == "Voici la procédure" && reply.attachment?.image == false && reply.author == .agent)
+            let foreign = try await api.send(.post, "/api/v1/chat/chats/\(started.chat.id)/files?filename=x.txt", token: w.agent2Token,
+                                             headers: [.contentType: "text/plain"], raw: ByteBuffer(string: "x"))
+            #expect(foreign.status == .forbidden || foreign.status == .notFound)
+            // An SVG is never shown inline (active content): a download
+            let svg = try await api.send(.post, "/api/v1/chat/visitor/files?filename=x.svg", token: started.token,
+                                         headers: [.contentType: "image/svg+xml"], raw: ByteBuffer(string: "<svg onload='alert(1)'/>"))
+            let svgMessage = try svg.json(ChatMessageDTO.self)
+            #expect(svgMessage.attachment?.image == false)
+            let svgBack = try await api.send(.get, "/api/v1/chat/visitor/files/\(svgMessage.attachment!.id)?inline=1", token: started.token)
+            #expect(svgBack.headers[.contentType] == "application/octet-stream")
+            // Over the limit: 413, nothing stored
+            let big = try await api.send(.post, "/api/v1/chat/visitor/files?filename=big.bin", token: started.token,
+                                         headers: [.contentType: "application/octet-stream"], raw: ByteBuffer(repeating: 1, count: 70 * 1024))
+            #expect(big.status == .contentTooLarge)
+            let transcript = try await api.get("/api/v1/chat/visitor", token: started.token).json(ChatTranscriptWire.self)
+            #expect(transcript.messages.filter { $0.attachment != nil }.count == 3)
+            // Without a name: 400
+            let unnamed = try await api.send(.post, "/api/v1/chat/visitor/files", token: started.token, headers: [.contentType: "image/png"], raw: ByteBuffer(bytes: png))
+            #expect(unnamed.status == .unprocessableContent)
+        }
+    }
+
+    @Test("channels administered from their pages: created, edited, a new secret refuses signatures made with the old one")
+    func channelPages() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let b = Browser(api, language: "en")
+            try await b.signIn(TestApp.adminEmail, TestApp.adminPassword)
+            var page = try await b.get("/admin/chat-channels")
+            #expect(page.status == .ok && page.contains("No chat channel."))
+            let refused = try await b.post("/admin/chat-channels", [("name", "Intranet"), ("allowed_origins", "intranet.acme.example"), ("organization", ""), ("calendar", "")])
+            #expect(refused.status == .unprocessableContent && refused.contains("scheme://host"))
+            let created = try await b.post("/admin/chat-channels", [("name", "Intranet"), ("allowed_origins", "https://intranet.acme.example\nhttps://wiki.acme.example"),
+                                                                    ("organization", w.acme.id.uuidString), ("calendar", "")])
+            let location = try #require(created.location, "\(created.status) \(created.html.prefix(300))")
+            page = try await b.get(location)
+            #expect(page.contains("Chat channel created") && page.contains("data-escale-chat=&quot;chat_"))
+            let channel = try #require(try await api.get("/api/v1/chat/channels", token: w.admin).json(Page<ChatChannelDTO>.self).items.first)
+            #expect(channel.allowedOrigins == ["https://intranet.acme.example", "https://wiki.acme.example"] && channel.organizationId == w.acme.id)
+            let base = String(location.prefix { $0 != "?" })
+            let saved = try await b.post(base, [("name", "Intranet Acme"), ("allowed_origins", "https://intranet.acme.example"), ("organization", w.acme.id.uuidString),
+                                                ("calendar", ""), ("greeting_fr", "Bonjour, que se passe-t-il ?"), ("greeting_en", "Hi, what happens?"),
+                                                ("offline_fr", "Fermé"), ("offline_en", "Closed"), ("on_portal", "on"), ("active", "on")])
+            #expect(saved.location != nil, "\(saved.status) \(saved.html.prefix(300))")
+            let edited = try await api.get("/api/v1/chat/channels/\(channel.id)", token: w.admin).json(ChatChannelDTO.self)
+            #expect(edited.name == "Intranet Acme" && edited.greetingFr == "Bonjour, que se passe-t-il ?" && edited.onPortal && edited.allowedOrigins.count == 1)
+            // A signature made with the current secret works; after a new secret it is refused
+            func sign(_ secret: String) -> String {
+                Hex.encode(HMAC<SHA256>.authenticationCode(for: Data("carol@acme.example".utf8), using: SymmetricKey(data: Data(secret.utf8))))
+            }
+            let old = sign(edited.secret)
+            #expect(try await Self.start(w, edited, signature: old).status == .created)
+            let rotated = try await b.post(base + "/secret", [])
+            #expect(rotated.location != nil)
+            let fresh = try await api.get("/api/v1/chat/channels/\(channel.id)", token: w.admin).json(ChatChannelDTO.self)
+            #expect(fresh.secret != edited.secret)
+            #expect(try await Self.start(w, fresh, email: "carol@acme.example", signature: old).status == .unauthorized)
+            #expect(try await Self.start(w, fresh, email: "carol@acme.example", signature: sign(fresh.secret)).status == .created)
+            // Agents do not administer channels
+            let agent = Browser(api)
+            try await agent.signIn(w.agent1.email, World.password)
+            #expect(try await agent.get("/admin/chat-channels").status == .forbidden)
+        }
+    }
+
     @Test("waiting chats go oldest first to N1, the queue has places, escalation waits for N2, hand-over moves the chat")
     func routingQueueEscalationHandover() async throws {
         try await TestApp.run { api in

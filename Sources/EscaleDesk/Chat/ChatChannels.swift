@@ -48,6 +48,16 @@ public struct ChatChannels: Sendable {
         return try await dto(m)
     }
 
+    /// A new secret: signatures made with the previous one are refused from now on.
+    public func rotateSecret(_ id: UUID, by actor: Actor, on db: any Database) async throws -> ChatChannelDTO {
+        try AccessPolicy.require(actor, .manageDirectory)
+        let m = try await find(id, on: db)
+        m.secretGeneration += 1; m.updatedAt = desk.now
+        try await m.update(on: db)
+        try await desk.audit(actor, "rotate_secret", "chat_channel", id, m.name, on: db)
+        return try await dto(m)
+    }
+
     /// The active channel a widget key opens, or nil (answered 404).
     public func channel(key: String) async throws -> ChatChannelModel? {
         guard !key.isEmpty, key.count <= 100 else { return nil }

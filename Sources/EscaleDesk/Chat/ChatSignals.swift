@@ -10,7 +10,7 @@ public struct ChatSignal: Codable, Sendable, Equatable {
         case state
         /// A read mark moved.
         case read
-        /// Someone is typing (not stored; this instance only).
+        /// Someone is typing (not stored).
         case typing
     }
     public var kind: Kind

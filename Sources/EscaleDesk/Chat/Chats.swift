@@ -191,9 +191,19 @@ public struct Chats: Sendable {
     }
 
     /// Posts a message: stored with the next `seq` (once per `client_id`), and appended to the ticket's timeline as a
-    /// public reply by its author. Returns the message and whether it is new.
-    public func post(_ chatId: UUID, text: String, clientId: String?, from sender: Sender, on db: any Database) async throws -> (ChatMessageDTO, Bool) {
-        let body = try Self.checkText(text)
+    /// public reply by its author. A file (stored beforehand, `desk.files`) goes with it: attached to that reply, and
+    /// described on the message; its text may then be empty (the file's name stands for it). Returns the message and
+    /// whether it is new.
+    public func post(_ chatId: UUID, text: String, clientId: String?, file: Desk.StoredFile? = nil, from sender: Sender,
+                     on db: any Database) async throws -> (ChatMessageDTO, Bool) {
+        let body: String
+        if let file {
+            let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if t.count > Self.maxText { throw ChatError.tooLong(Self.maxText) }
+            body = t.isEmpty ? Desk.safeFilename(file.filename) : t
+        } else {
+            body = try Self.checkText(text)
+        }
         let cid = (clientId?.isEmpty == false ? clientId! : UUID().uuidString)
         guard cid.count <= 100 else { throw DomainError.invalid(field: "client_id", "at most 100 characters") }
         guard let chat = try await ChatModel.find(chatId, on: db) else { throw DomainError.notFound("chat") }
@@ -215,10 +225,22 @@ public struct Chats: Sendable {
         guard let ticket = try await TicketRepository.find(chat.ticketId, scope: AccessPolicy.ticketScope(of: actor), forUpdate: true, on: db) else {
             throw DomainError.notFound("chat")
         }
-        let message = try await append(to: chat, author: author, userId: actor.userId, name: name, body: body, event: nil, clientId: cid, on: db)
-        _ = try await desk.comment(on: ticket, CommentInput(body: body, isPublic: true), via: .chat, by: actor, on: db)
+        let reply = try await desk.comment(on: ticket, CommentInput(body: body, isPublic: true), files: file.map { [$0] } ?? [], via: .chat,
+                                           by: actor, on: db)
+        let message = try await append(to: chat, author: author, userId: actor.userId, name: name, body: body, event: nil, clientId: cid,
+                                       attachment: reply.attachments.first, on: db)
         try await signal(.messages, chatId, on: db)
         return (message, true)
+    }
+
+    /// A file sent in a chat, for the chat's visitor (their token opened `chat`): only that chat's files.
+    public func attachment(_ id: UUID, of chat: ChatModel) async throws -> (AttachmentDTO, URL) {
+        let db = desk.store.database
+        guard try await ChatMessageModel.query(on: db).filter(\.$chatId == chat.id!).filter(\.$attachmentId == id).first() != nil,
+              let a = try await AttachmentModel.find(id, on: db), a.ticketId == chat.ticketId, a.isPublic else {
+            throw DomainError.notFound("attachment")
+        }
+        return (Desk.dto(a), desk.files.url(for: a.sha256))
     }
 
     /// Messages after `seq`, in order.
@@ -245,9 +267,12 @@ public struct Chats: Sendable {
         }
     }
 
-    /// Someone types: nothing stored, this instance's sockets told.
-    public func typing(_ chatId: UUID, author: ChatAuthor, typing: Bool) {
-        desk.chatSignals.publish(ChatSignal(kind: .typing, chatId: chatId, author: author.rawValue, typing: typing))
+    /// Someone types: nothing stored; every instance's sockets on the chat told (a lost notice only delays a dot).
+    public func typing(_ chatId: UUID, author: ChatAuthor, typing: Bool) async {
+        let signals = desk.chatSignals
+        try? await desk.store.notifyNow(ChatSignal.channel, ChatSignal(kind: .typing, chatId: chatId, author: author.rawValue, typing: typing).payload) {
+            signals.publish(payload: $0)
+        }
     }
 
     /// The visitor leaves: the chat ends, the ticket stays as it is.
@@ -299,6 +324,17 @@ public struct Chats: Sendable {
         for c in visible { w.append(try await dto(c, position: positions[c.id!])) }
         for c in mine { m.append(try await dto(c)) }
         return ChatConsoleDTO(waiting: w, mine: m, availability: try await availability(of: actor))
+    }
+
+    /// Who a chat can be handed to: the desk's other agents with their chat availability, available ones first.
+    public func handOverCandidates(by actor: Actor) async throws -> [(id: UUID, name: String, availability: ChatAvailability)] {
+        try AccessPolicy.require(actor, .workTickets)
+        let presence = try await AgentPresenceModel.query(on: desk.store.database).all()
+        let availability = Dictionary(uniqueKeysWithValues: presence.map { ($0.id!, ChatAvailability(rawValue: $0.availability) ?? .offline) })
+        let rank: [ChatAvailability: Int] = [.available: 0, .away: 1, .offline: 2]
+        return try await desk.directory().staff.filter { $0.id != actor.userId }
+            .map { (id: $0.id, name: $0.name, availability: availability[$0.id] ?? .offline) }
+            .sorted { (rank[$0.availability] ?? 2, $0.name) < (rank[$1.availability] ?? 2, $1.name) }
     }
 
     /// An agent takes a waiting chat.
@@ -417,7 +453,7 @@ public struct Chats: Sendable {
 
     /// Stores a message with the chat's next `seq` (the UPDATE takes the row's lock on PostgreSQL: seqs commit in order).
     private func append(to chat: ChatModel, author: ChatAuthor, userId: UUID?, name: String?, body: String, event: String?, clientId: String?,
-                        on db: any Database) async throws -> ChatMessageDTO {
+                        attachment: AttachmentModel? = nil, on db: any Database) async throws -> ChatMessageDTO {
         let sql = db as! any SQLDatabase
         guard let row = try await sql.raw("UPDATE chats SET last_seq = last_seq + 1 WHERE id = \(bind: chat.id!) RETURNING last_seq").first() else {
             throw DomainError.notFound("chat")
@@ -427,6 +463,7 @@ public struct Chats: Sendable {
         let m = ChatMessageModel()
         m.id = UUID(); m.chatId = chat.id!; m.seq = seq; m.clientId = clientId ?? "system-\(seq)"; m.author = author.rawValue; m.userId = userId
         m.authorName = name; m.body = body; m.event = event; m.createdAt = desk.now
+        m.attachmentId = attachment?.id; m.attachmentName = attachment?.filename; m.attachmentType = attachment?.contentType; m.attachmentSize = attachment?.size
         try await m.create(on: db)
         return Self.dto(m)
     }
@@ -467,7 +504,10 @@ public struct Chats: Sendable {
 
     static func dto(_ m: ChatMessageModel) -> ChatMessageDTO {
         ChatMessageDTO(id: m.id!, chatId: m.chatId, seq: m.seq, clientId: m.clientId, author: ChatAuthor(rawValue: m.author) ?? .system,
-                       authorName: m.authorName, body: m.body, event: m.event, createdAt: m.createdAt)
+                       authorName: m.authorName, body: m.body, event: m.event,
+                       attachment: m.attachmentId.map { ChatAttachmentDTO(id: $0, filename: m.attachmentName ?? "", contentType: m.attachmentType ?? "",
+                                                                          size: m.attachmentSize ?? 0) },
+                       createdAt: m.createdAt)
     }
 }
 

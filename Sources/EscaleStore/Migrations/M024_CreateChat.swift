@@ -3,7 +3,8 @@ import SQLKit
 
 /// Live chat: channels (the widget's public `key`, unique; the signing secret is derived from the server's key and
 /// the channel's id, like integrations' tokens, so nothing secret is stored), chats (each one a ticket), their
-/// messages (`seq` per chat, `client_id` unique per chat so a resend is stored once) and agents' availability.
+/// messages (`seq` per chat, `client_id` unique per chat so a resend is stored once; a file's name, type and size kept on
+/// the message so a transcript reads without a join) and agents' availability.
 struct M024_CreateChat: AsyncMigration {
     func prepare(on db: any Database) async throws {
         try await db.schema("chat_channels")
@@ -56,7 +57,10 @@ struct M024_CreateChat: AsyncMigration {
             .field("author_name", .string)
             .field("body", .string, .required)
             .field("event", .string)
-            .field("attachment_id", .uuid)
+            .field("attachment_id", .uuid, .references("attachments", "id"))
+            .field("attachment_name", .string)
+            .field("attachment_type", .string)
+            .field("attachment_size", .int)
             .field("created_at", .datetime, .required)
             .unique(on: "chat_id", "seq")
             .unique(on: "chat_id", "client_id")

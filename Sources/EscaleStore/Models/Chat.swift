@@ -66,7 +66,11 @@ public final class ChatMessageModel: Model, @unchecked Sendable {
     @OptionalField(key: "author_name") public var authorName: String?
     @Field(key: "body") public var body: String
     @OptionalField(key: "event") public var event: String?
+    /// A file sent in the chat: stored as the ticket's attachment (the timeline entry's), described here.
     @OptionalField(key: "attachment_id") public var attachmentId: UUID?
+    @OptionalField(key: "attachment_name") public var attachmentName: String?
+    @OptionalField(key: "attachment_type") public var attachmentType: String?
+    @OptionalField(key: "attachment_size") public var attachmentSize: Int?
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
 }

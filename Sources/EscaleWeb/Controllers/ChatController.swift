@@ -52,6 +52,22 @@ struct ChatController {
             let (message, new) = try await desk.store.write { db in try await chats.post(chat.id!, text: input.text, clientId: input.clientId, from: .visitor, on: db) }
             return try JSONBody.response(message, status: new ? .created : .ok)
         }
+        // A file or picture from the visitor: the body is the file (?filename=…, optional &client_id= and &text=).
+        api.post("chat/visitor/files") { request, _ in
+            let chat = try await visitorChat(request)
+            try limits.message(chat.id!)
+            let q = Query(request)
+            let file = try await Upload.receive(request, filename: try Self.filename(q), desk: desk)
+            let (message, new) = try await desk.store.write { db in
+                try await chats.post(chat.id!, text: q.string("text") ?? "", clientId: q.string("client_id"), file: file, from: .visitor, on: db)
+            }
+            return try JSONBody.response(message, status: new ? .created : .ok)
+        }
+        api.get("chat/visitor/files/:id") { request, context in
+            let chat = try await visitorChat(request)
+            let (a, url) = try await chats.attachment(try context.uuid("id", "attachment"), of: chat)
+            return try await AttachmentResponse.make(a, url: url, context: context, inline: Query(request).string("inline") == "1")
+        }
         api.post("chat/visitor/end") { request, _ in
             let chat = try await visitorChat(request)
             try await chats.leave(chat.id!)
@@ -67,6 +83,12 @@ struct ChatController {
     func channel(_ context: EscaleContext) async throws -> ChatChannelModel {
         guard let c = try await desk.chatChannels.channel(key: context.parameters.get("key") ?? "") else { throw APIError.chatChannelNotFound }
         return c
+    }
+
+    static func filename(_ q: Query) throws -> String {
+        guard let name = q.string("filename") else { throw APIError.invalidField("filename", "name the file: ?filename=…") }
+        guard name.count <= 255 else { throw APIError.invalidField("filename", "at most 255 characters") }
+        return name
     }
 
     func visitorChat(_ request: Request) async throws -> ChatModel {
@@ -99,6 +121,12 @@ struct ChatController {
             try await channels.warm()
             return try JSONBody.response(try await desk.store.write { db in try await channels.update(id, patch.value, by: actor, on: db) })
         }
+        api.post("chat/channels/:id/secret") { _, context in
+            let id = try context.uuid("id", "chat channel")
+            let actor = try context.requireActor()
+            try await channels.warm()
+            return try JSONBody.response(try await desk.store.write { db in try await channels.rotateSecret(id, by: actor, on: db) })
+        }
         api.get("chat/console") { _, context in
             try JSONBody.response(try await chats.console(by: try context.requireActor()))
         }
@@ -121,6 +149,19 @@ struct ChatController {
             _ = try await chats.chat(id, by: actor)
             let input = try await JSONBody.decode(ChatMessageInput.self, from: request).value
             let (message, new) = try await desk.store.write { db in try await chats.post(id, text: input.text, clientId: input.clientId, from: .agent(actor), on: db) }
+            return try JSONBody.response(message, status: new ? .created : .ok)
+        }
+        api.post("chat/chats/:id/files") { request, context in
+            let actor = try context.requireActor()
+            let id = try context.uuid("id", "chat")
+            // The chat must be the caller's before any byte is stored.
+            let chat = try await chats.chat(id, by: actor)
+            guard chat.agentId == actor.userId else { throw DomainError.forbidden("this chat is not yours: take it first") }
+            let q = Query(request)
+            let file = try await Upload.receive(request, filename: try ChatController.filename(q), desk: desk)
+            let (message, new) = try await desk.store.write { db in
+                try await chats.post(id, text: q.string("text") ?? "", clientId: q.string("client_id"), file: file, from: .agent(actor), on: db)
+            }
             return try JSONBody.response(message, status: new ? .created : .ok)
         }
         api.post("chat/chats/:id/take") { _, context in
@@ -223,7 +264,7 @@ struct ChatSockets {
                     }
                     await Self.post(socket, frame, desk: desk) { db in try await desk.chats.post(chatId, text: frame.text ?? "", clientId: frame.clientId, from: .visitor, on: db) }
                 case "typing":
-                    desk.chats.typing(chatId, author: .visitor, typing: frame.typing ?? true)
+                    await desk.chats.typing(chatId, author: .visitor, typing: frame.typing ?? true)
                 case "read":
                     try? await desk.chats.markRead(chatId, seq: frame.seq ?? 0, by: .visitor)
                 default:
@@ -251,7 +292,7 @@ struct ChatSockets {
                     await Self.post(socket, frame, desk: desk) { db in try await desk.chats.post(chatId, text: frame.text ?? "", clientId: frame.clientId, from: .agent(actor), on: db) }
                 case "typing":
                     guard let chat = try? await desk.chats.chat(chatId, by: actor), chat.agentId == actor.userId else { return }
-                    desk.chats.typing(chatId, author: .agent, typing: frame.typing ?? true)
+                    await desk.chats.typing(chatId, author: .agent, typing: frame.typing ?? true)
                 case "read":
                     try? await desk.chats.markRead(chatId, seq: frame.seq ?? 0, by: .agent(actor))
                 // The console's commands, the same use cases as the REST calls.

@@ -137,24 +137,10 @@ struct TicketController {
                 throw APIError.invalidField("filename", "name the file: ?filename=… or Content-Disposition")
             }
             let isPublic = try q.bool("public") ?? true
-            let contentType = request.headers[.contentType] ?? "application/octet-stream"
-            let upload = try desk.files.beginUpload(limit: desk.config.maxUploadBytes)
-            let sha256: String
-            do {
-                let limit = desk.config.maxUploadBytes
-                let declaredTooLarge = (request.headers[.contentLength].flatMap(Int.init) ?? 0) > limit
-                try await BodyReader.stream(request) { chunk in
-                    if declaredTooLarge { throw AttachmentFiles.UploadTooLarge(limit: limit) }
-                    try upload.write(chunk.readableBytesView)
-                }
-                sha256 = try desk.files.commit(upload)
-            } catch {
-                upload.discard()
-                throw error
-            }
-            let size = upload.size
-            return try await runner.run(request, context: context, bodyFingerprint: CommandRunner.fingerprint(sha256, filename, String(isPublic))) { db, actor in
-                let a = try await desk.addAttachment(to: id, filename: filename, contentType: contentType, sha256: sha256, size: size, isPublic: isPublic, by: actor, on: db)
+            let file = try await Upload.receive(request, filename: filename, desk: desk)
+            return try await runner.run(request, context: context, bodyFingerprint: CommandRunner.fingerprint(file.sha256, filename, String(isPublic))) { db, actor in
+                let a = try await desk.addAttachment(to: id, filename: filename, contentType: file.contentType, sha256: file.sha256, size: file.size,
+                                                     isPublic: isPublic, by: actor, on: db)
                 return try CommandRunner.output(a, location: "/api/v1/attachments/\(a.id.uuidString)")
             }
         }
@@ -205,15 +191,39 @@ struct TicketController {
     }
 }
 
+/// A request's body streamed into the content-addressed store, under the upload limit (413 past it, nothing kept).
+enum Upload {
+    static func receive(_ request: Request, filename: String, desk: Desk) async throws -> Desk.StoredFile {
+        let contentType = request.headers[.contentType] ?? "application/octet-stream"
+        let limit = desk.config.maxUploadBytes
+        let upload = try desk.files.beginUpload(limit: limit)
+        do {
+            let declaredTooLarge = (request.headers[.contentLength].flatMap(Int.init) ?? 0) > limit
+            try await BodyReader.stream(request) { chunk in
+                if declaredTooLarge { throw AttachmentFiles.UploadTooLarge(limit: limit) }
+                try upload.write(chunk.readableBytesView)
+            }
+            let sha256 = try desk.files.commit(upload)
+            return Desk.StoredFile(filename: filename, contentType: contentType, sha256: sha256, size: upload.size)
+        } catch {
+            upload.discard()
+            throw error
+        }
+    }
+}
+
 /// A stored file as a download, for the API and the pages alike.
 enum AttachmentResponse {
-    static func make(_ a: AttachmentDTO, url: URL, context: EscaleContext) async throws -> Response {
+    /// `inline`: a raster image (PNG, JPEG, GIF, WebP: pictures only, never active content) is answered with its type,
+    /// to be shown in an `<img>` (a chat's pictures); anything else is a download whatever is asked.
+    static func make(_ a: AttachmentDTO, url: URL, context: EscaleContext, inline: Bool = false) async throws -> Response {
         let body = try await FileIO(threadPool: .singleton).loadFile(path: url.path, context: context)
+        let picture = inline && ChatAttachmentDTO.inlineImageTypes.contains(a.contentType)
         return Response(status: .ok, headers: [
             // Opaque bytes, whatever the uploader said: the declared type is in the attachment's JSON, and a file is
             // never interpreted (rendered, parsed) on the way out.
-            .contentType: "application/octet-stream",
-            .contentDisposition: disposition(a.filename),
+            .contentType: picture ? a.contentType : "application/octet-stream",
+            .contentDisposition: picture ? "inline" : disposition(a.filename),
             .contentLength: String(a.size),
             .cacheControl: "private, max-age=0",
         ], body: body)

@@ -17,7 +17,7 @@ struct AdminPages {
         var calendars = false, slaPolicies = false, schedules = false, onCallPolicies = false, settings = false
         var mail = false
         var mailboxes = false, inbound = false
-        var integrations = false
+        var integrations = false, chatChannels = false
     }
 
     struct Base {
@@ -36,6 +36,7 @@ struct AdminPages {
         registerSettings(on: router)
         registerMail(on: router)
         registerIntegrations(on: router)
+        registerChatChannels(on: router)
         router.get("/admin/throttles") { r, c in try await throttles(r, c) }
         router.post("/admin/throttles/:id/lift") { r, c in
             try await post(r, c, back: { try await throttles(r, c, error: $0) }) { _, s in

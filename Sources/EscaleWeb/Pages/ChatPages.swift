@@ -8,7 +8,7 @@ import Hummingbird
 import NIOCore
 
 /// The live chat's pages: the widget's frame (`/chat/frame`, framed by the channel's allowed origins only), the agents'
-/// console (`/chat`) and the channels' administration (`/admin/chat-channels`). The frame and the console run
+/// console (`/chat`); channels are administered in `AdminPages+ChatChannels`. The frame and the console run
 /// `static/chat.js`; `/chat/widget.js` is the tag host pages include. Everything they do goes through the chat API.
 struct ChatPages {
     let desk: Desk
@@ -26,7 +26,6 @@ struct ChatPages {
         }
         router.get("/chat/frame") { r, c in try await frame(r, c) }
         router.get("/chat") { r, c in try await console(r, c) }
-        router.get("/admin/chat-channels") { r, c in try await channels(r, c) }
     }
 
     struct FrameModel {
@@ -34,9 +33,11 @@ struct ChatPages {
         let name: String; let email: String; let signature: String; let known: Bool
     }
 
-    /// The frame's CSP: the page policy, framed only by the desk itself and the channel's allowed origins.
+    /// The frame's CSP: the page policy, framed only by the desk itself and the channel's allowed origins; pictures
+    /// may come from `blob:` (the visitor's files are fetched with their token, never named by a URL carrying it).
     static func framePolicy(_ origins: [String]) -> String {
         Views.pagePolicy.replacingOccurrences(of: "frame-ancestors 'none'", with: "frame-ancestors 'self'" + origins.map { " " + $0 }.joined())
+            .replacingOccurrences(of: "img-src 'self' data:", with: "img-src 'self' data: blob:")
     }
 
     private func frame(_ r: Request, _ c: EscaleContext) async throws -> Response {
@@ -62,26 +63,17 @@ struct ChatPages {
     }
 
     struct ConsoleModel {
-        let frame: Frame; let t: [String: String]
+        struct Agent { let id: String; let name: String; let availability: String }
+        let frame: Frame; let t: [String: String]; let agents: [Agent]
     }
 
     private func console(_ r: Request, _ c: EscaleContext) async throws -> Response {
         let s = try PageContext.requireStaff(r, c)
         let l = PageContext.localizer(request: r, session: s)
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("chat_console_title"), request: r)
-        return views.page("chat_console", ConsoleModel(frame: frame, t: frame.t))
-    }
-
-    struct ChannelRow { let id: String; let name: String; let key: String; let origins: String; let snippet: String; let active: Bool }
-    struct ChannelsModel { let frame: Frame; let t: [String: String]; let channels: [ChannelRow]; let hasChannels: Bool }
-
-    private func channels(_ r: Request, _ c: EscaleContext) async throws -> Response {
-        let s = try PageContext.requireStaff(r, c)
-        let l = PageContext.localizer(request: r, session: s)
-        let list = try await desk.chatChannels.list(by: s.actor)
-        let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("chat_channels_title"), request: r)
-        let rows = list.map { ChannelRow(id: $0.id.uuidString, name: $0.name, key: $0.key, origins: $0.allowedOrigins.joined(separator: " "),
-                                         snippet: $0.snippet, active: $0.active) }
-        return views.page("admin_chat_channels", ChannelsModel(frame: frame, t: frame.t, channels: rows, hasChannels: !rows.isEmpty))
+        let agents = try await desk.chats.handOverCandidates(by: s.actor).map {
+            ConsoleModel.Agent(id: $0.id.uuidString, name: $0.name, availability: l.t("chat_\($0.availability.rawValue)"))
+        }
+        return views.page("chat_console", ConsoleModel(frame: frame, t: frame.t, agents: agents))
     }
 }

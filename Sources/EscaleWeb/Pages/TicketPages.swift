@@ -302,6 +302,6 @@ struct TicketPages {
         let s = try PageContext.requireSession(request, context)
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound("attachment") }
         let (dto, url) = try await desk.attachment(id, by: s.actor)
-        return try await AttachmentResponse.make(dto, url: url, context: context)
+        return try await AttachmentResponse.make(dto, url: url, context: context, inline: request.uri.queryParameters["inline"] == "1")
     }
 }

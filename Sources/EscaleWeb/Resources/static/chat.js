@@ -13,6 +13,28 @@
       .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { if (!r.ok) { j.status = r.status; throw j; } return j; }); });
   }
 
+  // A message's file: a picture shown (its bytes fetched by `src`), anything else a download link.
+  function fileNode(a, src, onLink) {
+    var box = el("span", "chat-file");
+    if (a.image) {
+      var img = el("img"); img.alt = a.filename; img.className = "chat-picture";
+      Promise.resolve(src(a, true)).then(function (u) { img.src = u; });
+      box.appendChild(img);
+    }
+    var link = el("a", null, a.filename + " (" + Math.max(1, Math.round(a.size / 1024)) + " KB)");
+    link.href = "#"; link.setAttribute("download", a.filename);
+    onLink(link, a);
+    box.appendChild(link);
+    return box;
+  }
+  function upload(path, file, token, text) {
+    var q = "?filename=" + encodeURIComponent(file.name) + "&client_id=" + encodeURIComponent(uid()) + (text ? "&text=" + encodeURIComponent(text) : "");
+    var h = { "Content-Type": file.type || "application/octet-stream" };
+    if (token) h.Authorization = "Bearer " + token;
+    return fetch(path + q, { method: "POST", headers: h, body: file, credentials: "same-origin" })
+      .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { if (!r.ok) { j.status = r.status; throw j; } return j; }); });
+  }
+
   // A socket that reconnects (network drop, sleep) and resumes after the last seq it has.
   function Channel(url, onFrame, onState) {
     var ws = null, closed = false, delay = 500, self = this;
@@ -52,11 +74,20 @@
         var text = m.event === "ended" ? d.tEnded : m.event === "escalated" ? d.tEscalated : m.event === "handed_over" ? fill(d.tHanded, { name: m.body }) : fill(d.tJoined, { name: m.body });
         li = el("li", "chat-system", text);
       } else {
-        li = el("li", "chat-" + m.author); li.appendChild(el("strong", null, m.author_name || "")); li.appendChild(el("span", null, " " + m.body));
+        li = el("li", "chat-" + m.author); li.appendChild(el("strong", null, m.author_name || ""));
+        if (m.attachment) li.appendChild(fileNode(m.attachment, visitorFile, function (link, a) {
+          link.addEventListener("click", function (e) { e.preventDefault(); visitorFile(a, false).then(function (u) { var x = el("a"); x.href = u; x.download = a.filename; x.click(); }); });
+        }));
+        if (!m.attachment || m.body !== m.attachment.filename) li.appendChild(el("span", null, " " + m.body));
       }
       li.dataset.seq = m.seq;
       $("chat-log").appendChild(li);
       li.scrollIntoView({ block: "end" });
+    }
+    // The visitor's files are fetched with their chat token (never put in a URL), shown from a blob.
+    function visitorFile(a, inline) {
+      return fetch("/api/v1/chat/visitor/files/" + a.id + (inline ? "?inline=1" : ""), { headers: { Authorization: "Bearer " + store.getItem(tokenKey) } })
+        .then(function (r) { if (!r.ok) throw r; return r.blob(); }).then(function (b) { return URL.createObjectURL(b); });
     }
     function onFrame(f) {
       if (f.type === "message") { show(f.message); if (f.message.author !== "visitor") channel.raw({ type: "read", seq: f.message.seq }); channel.lastSeq._ = lastSeq; }
@@ -81,6 +112,13 @@
       channel.raw({ type: "message", text: text, client_id: id });
       $("chat-text").value = "";
     });
+    $("chat-file").addEventListener("change", function () {
+      var file = this.files[0], input = this; if (!file) return;
+      var li = el("li", "chat-visitor chat-pending", file.name); $("chat-log").appendChild(li);
+      upload("/api/v1/chat/visitor/files", file, store.getItem(tokenKey)).then(function (m) { li.remove(); show(m); })
+        .catch(function (err) { li.remove(); status(d.tError + (err.detail ? " (" + err.detail + ")" : "")); });
+      input.value = "";
+    });
     var typingTimer = null;
     $("chat-text").addEventListener("input", function () {
       if (!channel) return;
@@ -92,6 +130,14 @@
       var t = store.getItem(tokenKey); if (!t) return;
       api("POST", "/api/v1/chat/visitor/end", {}, t).then(function () { store.removeItem(tokenKey); });
     });
+    // An identity signed by the host page arrives by message from that page only (the widget answers "ready").
+    window.addEventListener("message", function (e) {
+      var id = e.data && e.data.escaleChatIdentity;
+      if (!id || e.source !== parent || !d.pageOrigin || e.origin !== d.pageOrigin || d.signature) return;
+      d.email = String(id.email || ""); d.name = String(id.name || ""); d.signature = String(id.signature || "");
+      var who = $("chat-who"); if (who) who.hidden = true;
+    });
+    if (parent !== window) parent.postMessage("escale-chat:ready", d.pageOrigin || "*");
     var token = store.getItem(tokenKey);
     api("GET", "/api/v1/chat/widget/" + encodeURIComponent(key) + "?lang=" + d.lang).then(function (w) {
       $("chat-greeting").textContent = w.online ? w.greeting : w.offline;
@@ -148,10 +194,24 @@
         var id = uid(), li = el("li", "chat-agent chat-pending", text); pending[id] = li; node.querySelector(".chat-log").appendChild(li);
         ch.raw({ type: "message", chat_id: chat.id, text: text, client_id: id }); ta.value = "";
       });
-      node.querySelector("textarea").addEventListener("input", function () { ch.raw({ type: "typing", chat_id: chat.id, typing: true }); });
+      var typingTimer = null;
+      node.querySelector("textarea").addEventListener("input", function () {
+        if (!typingTimer) ch.raw({ type: "typing", chat_id: chat.id, typing: true });
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(function () { typingTimer = null; ch.raw({ type: "typing", chat_id: chat.id, typing: false }); }, 2000);
+      });
+      var fileInput = node.querySelector(".chat-file-input"); fileInput.id = "chat-file-" + chat.id; node.querySelector(".chat-file-label").htmlFor = fileInput.id;
+      fileInput.addEventListener("change", function () {
+        var file = fileInput.files[0]; if (!file) return;
+        var li = el("li", "chat-agent chat-pending", file.name); node.querySelector(".chat-log").appendChild(li);
+        upload("/api/v1/chat/chats/" + chat.id + "/files", file).then(function (m) { li.remove(); message(chat.id, m); })
+          .catch(function (err) { li.remove(); var er = document.getElementById("chat-console-error"); er.hidden = false; er.textContent = err.detail || err.status; });
+        fileInput.value = "";
+      });
+
       // The console acts through its socket (the page has a session cookie, not an API token).
       node.querySelector(".chat-handover").addEventListener("submit", function (e) { e.preventDefault();
-        ch.raw({ type: "handover", chat_id: chat.id, text: e.target.agent.value.trim() }); });
+        if (e.target.agent.value) ch.raw({ type: "handover", chat_id: chat.id, text: e.target.agent.value }); });
       node.querySelector(".chat-escalate").addEventListener("submit", function (e) { e.preventDefault();
         ch.raw({ type: "escalate", chat_id: chat.id, text: e.target.reason.value }); });
       node.querySelector(".chat-end").addEventListener("submit", function (e) { e.preventDefault();
@@ -167,7 +227,9 @@
       var text = m.author === "system" ? (m.event === "ended" ? t.tEnded : m.event === "escalated" ? t.tEscalated : m.event === "handed_over" ? fill(t.tHanded, { name: m.body }) : fill(t.tJoined, { name: m.body })) : m.body;
       var li = el("li", "chat-" + m.author); li.dataset.seq = m.seq;
       if (m.author !== "system") li.appendChild(el("strong", null, (m.author_name || "") + " "));
-      li.appendChild(document.createTextNode(text));
+      if (m.attachment) li.appendChild(fileNode(m.attachment, function (a, inline) { return "/attachments/" + a.id + (inline ? "?inline=1" : ""); },
+        function (link, a) { link.href = "/attachments/" + a.id; }));
+      if (!m.attachment || m.body !== m.attachment.filename) li.appendChild(document.createTextNode(text));
       p.node.querySelector(".chat-log").appendChild(li);
       if (m.author === "visitor") ch.raw({ type: "read", chat_id: chatId, seq: m.seq });
     }

@@ -1,5 +1,6 @@
 // Escale live chat: <script src="https://desk/chat/widget.js" data-escale-chat="KEY" async></script>
-// Adds a labelled button and, when opened, the desk's own frame (isolated from the page); talks to it only to open/close.
+// Adds a labelled button and, when opened, the desk's own frame (isolated from the page); talks to it only to open/close
+// and to hand over the visitor's identity signed by the host application (data-email, data-name, data-signature).
 (function () {
   var tag = document.currentScript || document.querySelector("script[data-escale-chat]");
   if (!tag || window.__escaleChat) return;
@@ -40,6 +41,12 @@
   window.addEventListener("message", function (e) {
     if (e.origin !== desk || !frame || e.source !== frame.contentWindow) return;
     if (e.data === "escale-chat:close") close();
+    // The host application's signed identity (data-email, data-name, data-signature) goes to the frame by message,
+    // never in its URL; the frame takes it only from the page that embeds it.
+    if (e.data === "escale-chat:ready" && tag.getAttribute("data-signature")) {
+      frame.contentWindow.postMessage({ escaleChatIdentity: { email: tag.getAttribute("data-email") || "", name: tag.getAttribute("data-name") || "",
+        signature: tag.getAttribute("data-signature") } }, desk);
+    }
   });
   function mount() { document.body.appendChild(button); }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
