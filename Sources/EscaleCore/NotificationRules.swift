@@ -105,8 +105,9 @@ public enum NotificationRules {
                 for m in facts.groupMembers where m != facts.assigneeId { add(m, .newInMyGroups, i, actor: e.actorId) }
                 if facts.priority <= 2 { for m in facts.clientManagers { add(m, .urgentTicketCreated, i, actor: e.actorId) } }
             case .reply:
-                // A live-chat reply was read live in the widget: it is not mailed again.
-                if actorIsStaff && e.field != Channel.chat.rawValue { add(requester, .publicReply, i, actor: e.actorId) }
+                // A live-chat line was read live, in the widget and in the console: it is not mailed again.
+                guard e.field != Channel.chat.rawValue else { break }
+                if actorIsStaff { add(requester, .publicReply, i, actor: e.actorId) }
                 add(facts.assigneeId, .replyOnMyTicket, i, actor: e.actorId)
             case .note:
                 add(facts.assigneeId, .replyOnMyTicket, i, actor: e.actorId)

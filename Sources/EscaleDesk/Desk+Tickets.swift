@@ -74,12 +74,12 @@ extension Desk {
     }
 
     /// Tells live pages, on every instance, once the transaction has committed (never for a change that rolled back).
-    func publish(_ kind: LiveEvent.Kind, _ ticket: Ticket, isPublic: Bool, on db: any Database) async throws {
+    func publish(_ kind: LiveEvent.Kind, _ ticket: Ticket, isPublic: Bool, notify: Bool = true, on db: any Database) async throws {
         let event = LiveEvent(kind: kind, ticketId: ticket.id, number: ticket.number, organizationId: ticket.organizationId,
                               requesterId: ticket.requesterId, isPublic: isPublic, version: ticket.version)
         let live = live
         try await store.notify(LiveEvent.channel, event.payload, on: db) { live.publish(payload: $0) }
-        try await scheduleNotifications(ticket, on: db)
+        if notify { try await scheduleNotifications(ticket, on: db) }
     }
 
     private func resolveRequester(_ input: TicketInput, by actor: Actor, on db: any Database) async throws -> (UUID, UUID) {
@@ -319,7 +319,9 @@ extension Desk {
             try await SearchIndex.reindexTicket(ticket, on: db)
         }
         try await refreshSLA(ticket, created: false, on: db)
-        try await publish(.updated, ticket, isPublic: events.contains(where: \.isPublic), on: db)
+        // Live-chat lines were read live by both sides: no mail pass for them (it would find nothing to send).
+        let liveChatOnly = events.allSatisfy { $0.kind == .reply && $0.field == Channel.chat.rawValue }
+        try await publish(.updated, ticket, isPublic: events.contains(where: \.isPublic), notify: !liveChatOnly, on: db)
         return ids
     }
 }

@@ -35,6 +35,9 @@ struct NotificationRulesTests {
         #expect(run([event(.reply, by: Fixture.agentId)], facts()) == [Fixture.requesterId: .publicReply])
         #expect(run([event(.reply, by: Fixture.otherAgentId)], facts()) == [Fixture.requesterId: .publicReply, Fixture.agentId: .replyOnMyTicket])
         #expect(run([event(.reply, by: Fixture.requesterId)], facts()) == [Fixture.agentId: .replyOnMyTicket])
+        // Live-chat lines were read live on both sides: nobody is mailed, whoever wrote them
+        #expect(run([event(.reply, by: Fixture.requesterId, field: "chat")], facts()).isEmpty)
+        #expect(run([event(.reply, by: Fixture.otherAgentId, field: "chat")], facts()).isEmpty)
     }
 
     @Test("an internal note never reaches the requester; it reaches the assignee when someone else wrote it")
