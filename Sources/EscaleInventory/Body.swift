@@ -13,7 +13,7 @@ public enum BodyEncoding: String, Sendable {
     case plain
 }
 
-public enum InventoryBody {
+public enum InventoryBody: Sendable {
     /// Detects the format from magic bytes rather than the headers (agents label zlib as `application/x-compress`,
     /// `application/x-compress-zlib` or `deflate`): zlib (`78 xx` with `(b0*256+b1) % 31 == 0`), gzip (`1F 8B`), plain
     /// when it starts with `<` or `{` after an optional BOM and whitespace, and raw deflate as a last resort when

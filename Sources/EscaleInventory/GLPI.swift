@@ -75,7 +75,7 @@ public enum GLPIRequest: Sendable, Equatable {
     }
 
     private static func flatten(_ fields: [String: JSONValue], prefix: String, into entry: inout InventorySections.Entry) {
-        for (key, value) in fields where entry.count < InventoryLimits.fieldsPerEntry {
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) where entry.count < InventoryLimits.fieldsPerEntry {
             if let text = value.text {
                 entry[prefix + key.uppercased()] = text.bounded
             } else if case .object(let nested) = value, prefix.isEmpty {
@@ -86,7 +86,7 @@ public enum GLPIRequest: Sendable, Equatable {
 }
 
 /// The server's answers, JSON (send them as the agent sent its request: zlib, gzip or plain `application/json`).
-public enum GLPIReply {
+public enum GLPIReply: Sendable {
     /// Accepts the contact and asks for an inventory, as GLPI does; the agent contacts again within `expirationHours`.
     /// `disabledTasks` are tasks the agent should not run for this server (e.g. `deploy`, `netdiscovery`).
     public static func contact(expirationHours: Int, disabledTasks: [String] = []) -> [UInt8] {

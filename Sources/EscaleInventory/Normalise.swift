@@ -1,5 +1,3 @@
-import Foundation
-
 /// The small normalisations both dialects need: placeholders firmware vendors leave in serial numbers, MAC and IP
 /// addresses, the agents' date formats.
 enum Normalise {
@@ -73,16 +71,17 @@ enum Normalise {
             return Int(v[start..<v.index(start, offsetBy: length)])
         }
         func char(_ at: Int) -> Character? { at < v.count ? v[v.index(v.startIndex, offsetBy: at)] : nil }
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         func iso(_ y: Int, _ m: Int, _ d: Int) -> String? {
-            guard (1...12).contains(m), (1...31).contains(d), y > 1900 else { return nil }
-            return String(format: "%04d-%02d-%02d", y, m, d)
+            guard (1...12).contains(m), (1...31).contains(d), (1901...9999).contains(y) else { return nil }
+            return "\(y)-\(two(m))-\(two(d))"
         }
         // YYYY-MM-DD or YYYY/MM/DD, with an optional time.
         if let y = num(0, 4), let m = num(5, 2), let d = num(8, 2), char(4) == char(7), char(4) == "-" || char(4) == "/" {
             guard let day = iso(y, m, d) else { return v }
             if v.count == 10 { return day }
             if let h = num(11, 2), let mi = num(14, 2), let s = num(17, 2), v.count == 19, char(10) == " " || char(10) == "T" {
-                return day + String(format: "T%02d:%02d:%02d", h, mi, s)
+                return day + "T\(two(h)):\(two(mi)):\(two(s))"
             }
             return v
         }

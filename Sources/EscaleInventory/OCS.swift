@@ -33,7 +33,7 @@ public enum OCSRequest: Sendable, Equatable {
 
 /// The server's answers. Send them zlib-compressed (`InventoryBody.encode(_, as: .zlib)`): ocsinventory-agent 2.10
 /// accepts nothing else, fusioninventory-agent 2.6 zlib at the default level or plain XML.
-public enum OCSReply {
+public enum OCSReply: Sendable {
     private static let declaration = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
 
     /// Asks for an inventory (`RESPONSE` `SEND`) and says when to come back (`PROLOG_FREQ`, hours, at least 1).
