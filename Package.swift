@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         .target(name: "EscaleCore"),
@@ -47,6 +48,13 @@ let package = Package(
         // Monitoring alerts (Alertmanager's webhook, Events v2) and the PBX's CTI events: Foundation only.
         .target(name: "EscaleAlerts"),
         .target(name: "EscaleCTI"),
+        // Inventory agents' protocols (OCS/FusionInventory XML, GLPI native JSON): bodies decompressed under a cap,
+        // XML read without DTDs, both dialects normalised into one `MachineInventory`.
+        .target(name: "EscaleInventory", dependencies: [
+            .product(name: "CompressNIO", package: "compress-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "EscaleIMAP", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -126,6 +134,8 @@ let package = Package(
         .testTarget(name: "EscaleMailClientTests", dependencies: ["EscaleSMTP", "EscaleIMAP"]),
         // The alert and CTI wire formats against the real captures, alone.
         .testTarget(name: "EscaleIntegrationWireTests", dependencies: ["EscaleAlerts", "EscaleCTI"]),
+        // The inventory protocols against the real agents' captures, alone (and fuzzed).
+        .testTarget(name: "EscaleInventoryTests", dependencies: ["EscaleInventory"]),
         .testTarget(
             name: "EscaleWebTests",
             dependencies: [
