@@ -36,7 +36,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "EscaleCore"),
-        .target(name: "EscaleAPI", dependencies: ["EscaleCore"]),
+        .target(name: "EscaleAPI", dependencies: ["EscaleCore", "EscaleInventory"]),
         // Protocols, each knowing nothing of the desk: tested (and fuzzed) alone.
         // RFC 5322/MIME: parsing what arrives, composing what leaves. Foundation only.
         .target(name: "EscaleMIME"),
@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "EscaleDesk",
             dependencies: [
-                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleMIME", "EscaleAlerts", "EscaleCTI",
+                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleMIME", "EscaleAlerts", "EscaleCTI", "EscaleInventory",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "EscaleWeb",
             dependencies: [
-                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleDesk", "EscaleChannels", "EscaleAlerts", "EscaleCTI",
+                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleDesk", "EscaleChannels", "EscaleAlerts", "EscaleCTI", "EscaleInventory",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -139,7 +139,8 @@ let package = Package(
         .testTarget(
             name: "EscaleWebTests",
             dependencies: [
-                "EscaleWeb",
+                "EscaleWeb", "EscaleInventory",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]

@@ -79,6 +79,15 @@ public enum AccessPolicy {
         }
     }
 
+    /// Machines an actor may see, by organization, under the same rule as tickets: staff their served organizations',
+    /// a client manager their organization's. A requester lists none (the portal offers only the machines they use).
+    public static func assetScope(of actor: Actor) -> OrganizationSet {
+        switch actor.role {
+        case .admin, .supervisor, .agent, .clientManager: organizationScope(of: actor)
+        case .requester: .only([])
+        }
+    }
+
     /// Users an actor may list: everyone for admins and supervisors; staff and the served organizations' users for
     /// agents; their organization's users for client managers; themselves for requesters.
     public static func userScope(of actor: Actor) -> UserScope {

@@ -17,6 +17,8 @@ public struct DeskConfiguration: Sendable {
     public var mailFrom: MailboxName?
     /// Where replies to outgoing mail go (`ESCALE_MAIL_REPLY_TO`); absent, `mailFrom`.
     public var mailReplyTo: MailboxName?
+    /// The largest inventory an agent may send, decompressed (`ESCALE_INVENTORY_MAX_BYTES`): beyond, 413.
+    public var inventoryMaxBytes = 32 * 1024 * 1024
 
     /// The domain of outgoing Message-IDs: `mailFrom`'s, else the host of `publicURL`.
     public var mailDomain: String {
@@ -52,6 +54,8 @@ public final class Desk: Sendable {
     public let live = LiveBus()
     /// Chat changes, published after commit (messages, states, read marks, typing), for open chat sockets.
     public let chatSignals = ChatSignals()
+    /// Enrollment tokens agents present, resolved a few seconds at a time.
+    let enrollmentCache = EnrollmentCache()
     /// Webhook and chat-hook deliveries go through it (nil: they fail and are retried, then reported).
     let outbound: (any OutboundHTTP)?
     let secrets = Mutex<[UInt8]?>(nil)

@@ -34,6 +34,10 @@ public enum APIError: Error, Sendable {
     case chatChannelNotFound
     /// A plain GET where a WebSocket upgrade was expected.
     case upgradeRequired
+    /// An inventory agent without an enrollment token in force.
+    case enrollmentRequired
+    /// A PDF was asked for and no headless Chromium could print it.
+    case pdfUnavailable
 }
 
 /// Maps every error to RFC 9457 problem+json. Domain and store errors become 4xx; anything unexpected is a 500 with
@@ -104,6 +108,8 @@ struct ProblemMiddleware: RouterMiddleware {
             case .retryLater: return p(503, "Try again", "a concurrent delivery changed the same problems; nothing was stored, send it again")
             case .chatChannelNotFound: return p(404, "Unknown chat channel", "no active chat channel has this key (see GET /api/v1/chat/channels)")
             case .upgradeRequired: return p(426, "Upgrade required", "this address is a WebSocket: connect with 'Upgrade: websocket'")
+            case .pdfUnavailable: return p(501, "PDF unavailable", "printing to PDF needs Chromium on this server (apt-get install chromium, or ESCALE_CHROMIUM): ask for format=html and print it")
+            case .enrollmentRequired: return p(401, "Unknown enrollment token", "give the agent the server address of an enrollment token in force: …/enroll/<token>/ocsinventory (POST /api/v1/organizations/{id}/enrollment-tokens)")
             }
         case let e as ChatError:
             switch e {

@@ -14,6 +14,8 @@ public struct AppConfiguration: Sendable {
     /// nil: embedded SQLite in the data directory.
     public var databaseURL: String?
     public var maxUploadBytes = 25 * 1024 * 1024
+    /// The largest inventory an agent may send, decompressed.
+    public var inventoryMaxBytes = 32 * 1024 * 1024
     public var bcryptCost: UInt8 = 12
     public var adminEmail: String?
     public var adminPassword: String?
@@ -70,6 +72,12 @@ public struct AppConfiguration: Sendable {
         if let m = env["ESCALE_MAX_UPLOAD_BYTES"] {
             guard let v = Int(m), v >= 1024, v <= 1 << 32 else { throw Invalid(description: "ESCALE_MAX_UPLOAD_BYTES must be a number of bytes between 1024 and 4294967296, got '\(m)'") }
             c.maxUploadBytes = v
+        }
+        if let m = env["ESCALE_INVENTORY_MAX_BYTES"] {
+            guard let v = Int(m), v >= 64 * 1024, v <= 1 << 30 else {
+                throw Invalid(description: "ESCALE_INVENTORY_MAX_BYTES must be a number of bytes between 65536 and 1073741824, got '\(m)'")
+            }
+            c.inventoryMaxBytes = v
         }
         if let p = env["ESCALE_DATABASE_CONNECTIONS"] {
             guard let v = Int(p), (1...64).contains(v) else { throw Invalid(description: "ESCALE_DATABASE_CONNECTIONS must be between 1 and 64 (per core), got '\(p)'") }

@@ -22,13 +22,12 @@ public func buildApplication(
     let store = try await Store.open(config.databaseLocation, logger: logger, connectionsPerLoop: config.databaseConnectionsPerLoop, countQueries: config.countQueries)
     do {
         if config.migrateOnStart { try await store.migrate() }
-        let desk = try Desk(
-            store: store, clock: clock,
-            config: DeskConfiguration(attachmentsDirectory: config.dataDirectory.appendingPathComponent("attachments"),
-                                      maxUploadBytes: config.maxUploadBytes, bcryptCost: config.bcryptCost,
-                                      publicURL: config.publicURL ?? "http://\(config.hostname):\(config.port)",
-                                      mailFrom: config.mailFrom, mailReplyTo: config.mailReplyTo),
-            logger: logger, outbound: HTTPOutbound(), mail: config.mailTransport)
+        var deskConfig = DeskConfiguration(attachmentsDirectory: config.dataDirectory.appendingPathComponent("attachments"),
+                                           maxUploadBytes: config.maxUploadBytes, bcryptCost: config.bcryptCost,
+                                           publicURL: config.publicURL ?? "http://\(config.hostname):\(config.port)",
+                                           mailFrom: config.mailFrom, mailReplyTo: config.mailReplyTo)
+        deskConfig.inventoryMaxBytes = config.inventoryMaxBytes
+        let desk = try Desk(store: store, clock: clock, config: deskConfig, logger: logger, outbound: HTTPOutbound(), mail: config.mailTransport)
         inspect(desk)
         try await bootstrapAdministrator(desk, config: config, logger: logger)
         try await desk.loadSigningKey()
@@ -111,6 +110,8 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     OnCallController(desk: desk, runner: runner).registerPublic(on: api)
     IntegrationController(desk: desk, runner: runner).registerPublic(on: api)
     ChatController(desk: desk, runner: runner, limits: chatLimits).registerPublic(on: api)
+    // Inventory agents post to the desk's root (their protocols' paths), not to the API.
+    InventoryController(desk: desk).register(on: router)
 
     let authenticated = api.group().add(middleware: AuthMiddleware(desk: desk))
     AuthController(desk: desk).register(on: authenticated)
@@ -125,6 +126,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     OutgoingMailController(desk: desk, runner: runner).register(on: authenticated)
     IntegrationController(desk: desk, runner: runner).register(on: authenticated)
     ChatController(desk: desk, runner: runner, limits: chatLimits).register(on: authenticated)
+    AssetController(desk: desk, runner: runner, views: views).register(on: authenticated)
 
     // The web interface: session cookie instead of bearer token, HTML error pages.
     let assets = try StaticController.load()

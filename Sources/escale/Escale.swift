@@ -16,7 +16,7 @@ struct Escale: AsyncParsableCommand {
         discussion: """
             Configuration comes from the environment: ESCALE_HOST, ESCALE_PORT, ESCALE_DATA_DIR (default ./escale-data), \
             ESCALE_DATABASE_URL (postgres://… switches from the embedded SQLite to PostgreSQL), ESCALE_ADMIN_EMAIL and \
-            ESCALE_ADMIN_PASSWORD (first administrator), ESCALE_MAX_UPLOAD_BYTES, ESCALE_BCRYPT_COST, ESCALE_LOG_LEVEL, \
+            ESCALE_ADMIN_PASSWORD (first administrator), ESCALE_MAX_UPLOAD_BYTES, ESCALE_INVENTORY_MAX_BYTES, ESCALE_BCRYPT_COST, ESCALE_LOG_LEVEL, \
             ESCALE_PUBLIC_URL (links in pages and feeds), ESCALE_SCHEDULER (on/off), ESCALE_JOB_LEASE_SECONDS.
             """,
         subcommands: [Serve.self, Migrate.self, UserCommand.self, Mailgate.self],

@@ -1,0 +1,205 @@
+import EscaleAPI
+import EscaleCore
+import EscaleInventory
+import EscaleStore
+import FluentKit
+import Foundation
+import SQLKit
+
+/// What inventory agents report, written as machines of the token's organization: one transaction per inventory,
+/// the machine found by `AssetIdentity` (agent id, then hardware), what changed kept on its history. A repeated
+/// inventory (same digest) only moves "last seen"; software rows are rewritten only when the software changed.
+public struct InventoryIntake: Sendable {
+    let desk: Desk
+
+    public enum Outcome: Sendable, Equatable {
+        case created(UUID)
+        case updated(UUID)
+        case unchanged(UUID)
+
+        public var assetId: UUID {
+            switch self { case let .created(id), let .updated(id), let .unchanged(id): id }
+        }
+    }
+
+    /// How often agents are asked to come back, in hours.
+    public static let contactHours = 24
+
+    /// An agent says hello (a PROLOG, a GLPI `contact`): a known machine was seen now.
+    public func contact(deviceId: String, organization: UUID) async throws {
+        guard !deviceId.isEmpty, deviceId.count <= 255 else { return }
+        let now = desk.now
+        try await desk.store.write { db in
+            try await (db as! any SQLDatabase).raw("""
+                UPDATE assets SET last_seen_at = \(bind: now) WHERE organization_id = \(bind: organization) AND device_id = \(bind: deviceId)
+                """).run()
+        }
+    }
+
+    /// A full inventory of one machine.
+    public func receive(_ inventory: MachineInventory, deviceId rawDeviceId: String, source: String,
+                        token: (id: UUID, organizationId: UUID)) async throws -> Outcome {
+        let deviceId = rawDeviceId.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !deviceId.isEmpty else { throw DomainError.invalid(field: "DEVICEID", "the inventory names no device id") }
+        guard deviceId.count <= 255 else { throw DomainError.invalid(field: "DEVICEID", "at most 255 characters") }
+        let encoded = String(decoding: try JSONEncoder().encode(inventory), as: UTF8.self)
+        let digest = inventory.digest
+        do {
+            return try await write(inventory, encoded: encoded, digest: digest, deviceId: deviceId, source: source, token: token)
+        } catch let e as any DatabaseError where e.isConstraintFailure {
+            // Two first inventories of one new machine raced (the agent id is unique per organization): the second
+            // finds the first's machine now.
+            return try await write(inventory, encoded: encoded, digest: digest, deviceId: deviceId, source: source, token: token)
+        }
+    }
+
+    private func write(_ inventory: MachineInventory, encoded: String, digest: String, deviceId: String, source: String,
+                       token: (id: UUID, organizationId: UUID)) async throws -> Outcome {
+        let now = desk.now
+        let org = token.organizationId
+        return try await desk.store.write { db in
+            let sql = db as! any SQLDatabase
+            let macs = Set(inventory.macAddresses.map { $0.lowercased() })
+            let candidates = try await Self.candidates(organization: org, deviceId: deviceId, inventory: inventory, macs: macs, on: db)
+            let incoming = AssetIdentity.Incoming(deviceId: deviceId, systemUUID: inventory.systemUUID, serial: inventory.serial,
+                                                  name: inventory.name, macs: macs)
+            switch AssetIdentity.match(incoming, among: candidates.map(\.known)) {
+            case let .conflict(reason):
+                throw DomainError.conflict(reason)
+            case .new:
+                let m = AssetModel()
+                m.id = UUID(); m.organizationId = org; m.deviceId = deviceId; m.firstSeenAt = now; m.version = 1
+                m.enrollmentTokenId = token.id
+                Self.apply(inventory, encoded: encoded, digest: digest, source: source, to: m, now: now)
+                try await m.create(on: db)
+                try await Self.replaceMACs(m.id!, org, macs, on: sql)
+                try await Self.replaceSoftware(m.id!, org, inventory.software, on: sql)
+                try await history(m.id!, kind: "created", changes: nil, summary: "first inventory: \(inventory.software.count) software", on: db)
+                try await linkAlerts(m, on: sql)
+                return .created(m.id!)
+            case let .existing(id):
+                guard let m = candidates.first(where: { $0.model.id == id })?.model else { throw DomainError.notFound("asset") }
+                if m.digest == digest, m.deviceId == deviceId {
+                    try await sql.raw("UPDATE assets SET last_seen_at = \(bind: now), last_inventory_at = \(bind: now) WHERE id = \(bind: id)").run()
+                    return .unchanged(id)
+                }
+                let old = try? JSONDecoder().decode(MachineInventory.self, from: Data(m.inventory.utf8))
+                let diff = old.map { InventoryDiff.between($0, inventory) }
+                let softwareChanged = diff.map { !$0.softwareAdded.isEmpty || !$0.softwareRemoved.isEmpty || !$0.softwareUpdated.isEmpty } ?? true
+                let reinstalled = m.deviceId != deviceId
+                m.deviceId = deviceId; m.version += 1; m.enrollmentTokenId = token.id
+                Self.apply(inventory, encoded: encoded, digest: digest, source: source, to: m, now: now)
+                try await m.update(on: db)
+                try await Self.replaceMACs(id, org, macs, on: sql)
+                if softwareChanged { try await Self.replaceSoftware(id, org, inventory.software, on: sql) }
+                var lines: [String] = []
+                if reinstalled { lines.append("agent reinstalled (new id \(deviceId))") }
+                if let diff, !diff.isEmpty { lines.append(Self.summary(diff)) }
+                if !lines.isEmpty {
+                    try await history(id, kind: "inventory", changes: diff, summary: lines.joined(separator: "; "), on: db)
+                }
+                return .updated(id)
+            }
+        }
+    }
+
+    struct Candidate { let model: AssetModel; let known: AssetIdentity.Known }
+
+    /// The organization's machines that could be this one: same agent id, UUID, serial, or a MAC address in common.
+    static func candidates(organization: UUID, deviceId: String, inventory: MachineInventory, macs: Set<String>,
+                           on db: any Database) async throws -> [Candidate] {
+        let query = AssetModel.query(on: db).filter(\.$organizationId == organization).group(.or) { or in
+            or.filter(\.$deviceId == deviceId)
+            if let uuid = inventory.systemUUID, !uuid.isEmpty { or.filter(\.$systemUUID == uuid) }
+            if let serial = inventory.serial, !serial.isEmpty { or.filter(\.$serial == serial) }
+        }
+        var models = try await query.limit(20).all()
+        if !macs.isEmpty {
+            let rows = try await (db as! any SQLDatabase).raw("""
+                SELECT DISTINCT asset_id FROM asset_macs WHERE organization_id = \(bind: organization) AND mac IN (\(binds: Array(macs).prefix(50).map { $0 }))
+                """).all()
+            let ids = try rows.map { try $0.decode(column: "asset_id", as: UUID.self) }.filter { id in !models.contains { $0.id == id } }
+            if !ids.isEmpty { models += try await AssetModel.query(on: db).filter(\.$id ~~ Array(ids.prefix(20))).all() }
+        }
+        var out: [Candidate] = []
+        for m in models {
+            let rows = try await (db as! any SQLDatabase).raw("SELECT mac FROM asset_macs WHERE asset_id = \(bind: m.id!)").all()
+            let known = Set(try rows.map { try $0.decode(column: "mac", as: String.self) })
+            out.append(Candidate(model: m, known: .init(id: m.id!, deviceId: m.deviceId, systemUUID: m.systemUUID, serial: m.serial, name: m.name, macs: known)))
+        }
+        return out
+    }
+
+    static func apply(_ inv: MachineInventory, encoded: String, digest: String, source: String, to m: AssetModel, now: Date) {
+        m.name = String((inv.name.isEmpty ? (inv.fqdn ?? m.deviceId) : inv.name).prefix(255))
+        m.fqdn = inv.fqdn; m.systemUUID = inv.systemUUID; m.serial = inv.serial; m.manufacturer = inv.manufacturer; m.model = inv.model
+        m.kind = AssetKind.classify(chassis: inv.type, osName: inv.os?.fullName ?? inv.os?.name, virtualization: inv.virtual).rawValue
+        m.osName = inv.os?.name; m.osVersion = inv.os?.version; m.osFull = inv.os?.fullName ?? inv.os.map { [$0.name, $0.version].compactMap { $0 }.joined(separator: " ") }
+        m.osArch = inv.os?.arch
+        m.cpu = inv.cpus.first.map { c in inv.cpus.count > 1 ? "\(inv.cpus.count) × \(c.name ?? "CPU")" : (c.name ?? "CPU") }
+        m.memoryMB = inv.memoryMB ?? (inv.memories.isEmpty ? nil : inv.memories.compactMap(\.capacityMB).reduce(0, +))
+        m.storageMB = inv.disks.isEmpty ? nil : inv.disks.compactMap(\.sizeMB).reduce(0, +)
+        m.ipAddresses = inv.ipAddresses.prefix(50).joined(separator: " ")
+        m.users = inv.users.prefix(50).joined(separator: " ")
+        m.agent = inv.agent; m.tag = inv.tag; m.source = source
+        m.inventory = encoded; m.digest = digest; m.softwareCount = inv.software.count
+        m.lastSeenAt = now; m.lastInventoryAt = now
+    }
+
+    static func replaceMACs(_ id: UUID, _ org: UUID, _ macs: Set<String>, on sql: any SQLDatabase) async throws {
+        try await sql.raw("DELETE FROM asset_macs WHERE asset_id = \(bind: id)").run()
+        for mac in macs.prefix(50) {
+            try await sql.raw("INSERT INTO asset_macs (asset_id, organization_id, mac) VALUES (\(bind: id), \(bind: org), \(bind: mac))").run()
+        }
+    }
+
+    /// Software rows in chunks (SQLite's bound-parameter limit), replaced whole.
+    static func replaceSoftware(_ id: UUID, _ org: UUID, _ software: [MachineInventory.Software], on sql: any SQLDatabase) async throws {
+        try await sql.raw("DELETE FROM asset_software WHERE asset_id = \(bind: id)").run()
+        for chunk in stride(from: 0, to: software.count, by: 150).map({ Array(software[$0..<min($0 + 150, software.count)]) }) {
+            var insert = sql.insert(into: "asset_software").columns("asset_id", "organization_id", "name", "version", "publisher", "arch")
+            for s in chunk {
+                insert = insert.values([SQLBind(id), SQLBind(org), SQLBind(s.name), SQLBind(s.version ?? ""), SQLBind(s.publisher), SQLBind(s.arch)])
+            }
+            try await insert.run()
+        }
+    }
+
+    func history(_ assetId: UUID, kind: String, changes: InventoryDiff?, summary: String, on db: any Database) async throws {
+        let h = AssetHistoryModel()
+        h.id = UUID(); h.assetId = assetId; h.at = desk.now; h.kind = kind
+        h.changes = changes.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data("{}".utf8), as: UTF8.self) } ?? "{}"
+        h.summary = String(summary.prefix(1_000))
+        try await h.create(on: db)
+    }
+
+    /// Open monitoring alerts about this machine's host name (or FQDN) name it.
+    func linkAlerts(_ m: AssetModel, on sql: any SQLDatabase) async throws {
+        let names = Array(Set([m.name.lowercased(), (m.fqdn ?? "").lowercased()].filter { !$0.isEmpty }))
+        try await sql.raw("""
+            INSERT INTO ticket_assets (ticket_id, asset_id, created_at)
+            SELECT DISTINCT a.ticket_id, \(bind: m.id!), \(bind: desk.now) FROM alerts a JOIN tickets t ON t.id = a.ticket_id
+            WHERE t.organization_id = \(bind: m.organizationId) AND LOWER(a.host) IN (\(binds: names)) AND a.open_key IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM ticket_assets x WHERE x.ticket_id = a.ticket_id AND x.asset_id = \(bind: m.id!))
+            """).run()
+    }
+
+    /// One readable line of what changed.
+    static func summary(_ d: InventoryDiff) -> String {
+        var parts: [String] = []
+        if !d.softwareAdded.isEmpty { parts.append("\(d.softwareAdded.count) software added") }
+        if !d.softwareRemoved.isEmpty { parts.append("\(d.softwareRemoved.count) removed") }
+        if !d.softwareUpdated.isEmpty { parts.append("\(d.softwareUpdated.count) updated") }
+        if let m = d.memoryMB { parts.append("memory \(m.from.map(String.init) ?? "?") → \(m.to.map(String.init) ?? "?") MB") }
+        if let os = d.os { parts.append("system \(os.from ?? "?") → \(os.to ?? "?")") }
+        if !d.disksAdded.isEmpty || !d.disksRemoved.isEmpty { parts.append("disks +\(d.disksAdded.count) −\(d.disksRemoved.count)") }
+        if !d.volumesChanged.isEmpty { parts.append("\(d.volumesChanged.count) volume changes") }
+        if !d.networksChanged.isEmpty { parts.append("\(d.networksChanged.count) network changes") }
+        if d.cpuChanged != nil { parts.append("processor changed") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+extension Desk {
+    public var inventoryIntake: InventoryIntake { InventoryIntake(desk: self) }
+}
