@@ -46,6 +46,28 @@ public enum OCSReply: Sendable {
         Array((declaration + "<REPLY><RESPONSE>no_account_update</RESPONSE></REPLY>\n").utf8)
     }
 
+    /// Acknowledges an inventory and rewrites the agent's administrative data (ocsinventory-agent keeps it in
+    /// `ocsinv.adm` and sends it back in every later inventory's `ACCOUNTINFO`; fusioninventory-agent ignores it):
+    /// how the desk moves a machine to another TAG, e.g. `[("TAG", "SITE-PARIS")]` (captured in scenario 05).
+    public static func accountUpdate(_ accountInfo: [(name: String, value: String)]) -> [UInt8] {
+        let infos = accountInfo.map { "<ACCOUNTINFO><KEYNAME>\(escaped($0.name))</KEYNAME><KEYVALUE>\(escaped($0.value))</KEYVALUE></ACCOUNTINFO>" }
+        return Array((declaration + "<REPLY><RESPONSE>ACCOUNT_UPDATE</RESPONSE>\(infos.joined())</REPLY>\n").utf8)
+    }
+
+    private static func escaped(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
     /// A valid, empty answer to a query the desk does not handle.
     public static func other() -> [UInt8] {
         Array((declaration + "<REPLY/>\n").utf8)

@@ -150,6 +150,9 @@ struct OCSCaptureTests {
             let back = try InventoryBody.decode(zlib, contentType: "application/x-compress-zlib", contentEncoding: nil, limit: 1 << 20)
             #expect(back.bytes == reply && back.encoding == .zlib)
         }
+        let update = try Fixtures.capture("ocsinventory-agent/05-inventory-account-update/002-inventory").reply
+        #expect(try Self.leaves(OCSReply.accountUpdate([("TAG", "SITE-PARIS")])) == Self.leaves(update))
+        #expect(try Self.leaves(OCSReply.accountUpdate([("TAG", "R&D <2>")])).last == "REPLY/ACCOUNTINFO/KEYVALUE=R&D <2>")
         #expect(try Self.leaves(OCSReply.prolog(frequencyHours: 6)) == ["REPLY/PROLOG_FREQ=6", "REPLY/RESPONSE=SEND"])
         #expect(try Self.leaves(OCSReply.other()) == ["REPLY="])
         #expect(try InventoryBody.encode(OCSReply.other(), as: .plain) == OCSReply.other())
