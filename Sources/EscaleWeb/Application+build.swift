@@ -143,6 +143,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     MacroPages(desk: desk, views: views).register(on: pages)
     SearchPage(desk: desk, views: views).register(on: pages)
     CallPages(desk: desk, views: views).register(on: pages)
+    AssetPages(desk: desk, views: views).register(on: pages)
     AdminPages(desk: desk, views: views).register(on: pages)
     MailPages(desk: desk, views: views).register(on: pages)
     MailTemplatePages(desk: desk, views: views).register(on: pages)

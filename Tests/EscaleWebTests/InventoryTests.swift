@@ -279,4 +279,48 @@ struct InventoryTests {
             }
         }
     }
+
+    @Test("the pages: an administrator hands out a token (shown once) and revokes it, machines listed and shown, a requester picks their machine, staff name one on a ticket")
+    func pages() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let admin = Browser(api, language: "en")
+            try await admin.signIn(TestApp.adminEmail, TestApp.adminPassword)
+            _ = try await admin.get("/admin/organizations/\(w.acme.id)")
+            let created = try await admin.post("/admin/organizations/\(w.acme.id)/enrollment-tokens", [("name", "Siège")])
+            #expect(created.status == .ok && created.contains("not shown again"), "\(created.status)")
+            let url = try #require(created.html.components(separatedBy: "value=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+                .first { $0.hasSuffix("/plugins/fusioninventory/") })
+            #expect(try await Self.post(api, url, try Self.zlib(Self.inventoryXML(device: "pc-1"))).status == .ok)
+            // Alice uses pc-compta-01 (its inventory lists her login): her new request offers it
+            let alice = Browser(api, language: "fr")
+            try await alice.signIn("alice@acme.example", World.password)
+            let form = try await alice.get("/requests/new")
+            #expect(form.contains("Quelle machine ?") && form.contains("pc-compta-01"))
+            let asset = try #require(try await api.get("/api/v1/assets", token: w.admin).json(Page<AssetDTO>.self).items.first)
+            let sent = try await alice.post("/requests", [("subject", "Écran noir"), ("description", "Plus d'image depuis ce matin"), ("impact", "medium"),
+                                                          ("urgency", "medium"), ("asset", asset.id.uuidString)])
+            let location = try #require(sent.location, "\(sent.status) \(sent.html.prefix(300))")
+            let mine = try await alice.get(location)
+            #expect(mine.contains("pc-compta-01"))
+            // Staff: the list, the machine's page with its software and the ticket
+            let agent = Browser(api, language: "en")
+            try await agent.signIn(w.agent1.email, World.password)
+            let list = try await agent.get("/assets?q=compta")
+            #expect(list.status == .ok && list.contains("/assets/\(asset.id)") && list.contains("out of support"))
+            let page = try await agent.get("/assets/\(asset.id)")
+            #expect(page.status == .ok && page.contains("LibreOffice") && page.contains("Écran noir") && page.contains("first inventory"))
+            // Eve (another organization) and requesters do not see machines
+            let eve = Browser(api)
+            try await eve.signIn("eve@globex.example", World.password)
+            let eveStatus = try await eve.get("/assets/\(asset.id)").status
+            #expect(eveStatus == .forbidden || eveStatus == .notFound)
+            // Revoked from the page
+            let org = try await admin.get("/admin/organizations/\(w.acme.id)")
+            let tokens = try await api.get("/api/v1/organizations/\(w.acme.id)/enrollment-tokens", token: w.admin).json(Page<EnrollmentTokenDTO>.self).items
+            let revoke = try await admin.post("/admin/organizations/\(w.acme.id)/enrollment-tokens/\(tokens[0].id)/revoke", [])
+            #expect(org.status == .ok && revoke.location != nil)
+            #expect(try await Self.post(api, url, try Self.zlib(Self.inventoryXML(device: "pc-1"))).status == .unauthorized)
+        }
+    }
 }

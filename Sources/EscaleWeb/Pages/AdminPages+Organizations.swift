@@ -18,6 +18,24 @@ extension AdminPages {
             }
         }
         router.get("/admin/organizations/:id") { r, c in try await organization(r, c) }
+        router.post("/admin/organizations/:id/enrollment-tokens") { r, c in
+            let id = try c.uuid("id", "organization")
+            return try await PageContext.answer(r, c, desk: desk, session: try admin(r, c), refusals: { e in
+                switch e { case .invalid, .invalidFields, .conflict: true; default: false }
+            }, redraw: { message, _ in try await organization(r, c, error: message) }) { form, s in
+                let created = try await desk.store.write { db in
+                    try await desk.enrollmentTokens.create(organization: id, EnrollmentTokenInput(name: form["name"] ?? ""), by: s.actor, on: db)
+                }
+                return try await organization(r, c, created: created)
+            }
+        }
+        router.post("/admin/organizations/:id/enrollment-tokens/:token/revoke") { r, c in
+            let id = try c.uuid("id", "organization"), token = try c.uuid("token", "enrollment token")
+            return try await PageContext.post(r, c, desk: desk, session: try admin(r, c), redraw: { message, _ in try await organization(r, c, error: message) }) { _, s in
+                _ = try await desk.store.write { db in try await desk.enrollmentTokens.revoke(organization: id, token, by: s.actor, on: db) }
+                return "/admin/organizations/\(id)?done=saved"
+            }
+        }
         router.post("/admin/organizations/:id") { r, c in
             try await post(r, c, back: { try await organization(r, c, error: $0) }) { form, s in
                 let id = try c.uuid("id", "organization")
@@ -81,12 +99,17 @@ extension AdminPages {
         let languages: [Language]
         let contracts: [Row]
         let hasContracts: Bool
+        struct Token { let id: String; let name: String; let prefix: String; let created: String; let lastUsed: String; let revoked: Bool }
+        struct NewToken { let token: String; let ocsinventory: String; let fusioninventory: String; let glpi: String }
+        var tokens: [Token] = []
+        var hasTokens = false
+        var newToken: NewToken?
         let contract: ContractForm
         let perimeters: [Option]
         let categoryChoices: [Option]
     }
 
-    private func organization(_ r: Request, _ c: EscaleContext, error: String? = nil) async throws -> Response {
+    private func organization(_ r: Request, _ c: EscaleContext, error: String? = nil, created: EnrollmentTokenDTO? = nil) async throws -> Response {
         let s = try admin(r, c)
         let l = PageContext.localizer(request: r, session: s)
         let org = try await desk.organization(try c.uuid("id", "organization"), by: s.actor)
@@ -94,7 +117,8 @@ extension AdminPages {
         let categories = try await desk.listCategories()
         let b = try await base(r, s, l, title: org.name, tab: Tab(organizations: true), error: error)
         let today = Day(desk.clock.now()).description
-        return views.page("admin_organization", OrganizationPage(
+        let tokens = try await desk.enrollmentTokens.list(organization: org.id, by: s.actor)
+        var page = OrganizationPage(
             frame: b.frame, t: b.t, tab: b.tab, error: b.error,
             organization: .init(id: org.id.uuidString, name: org.name, domain: org.domain ?? "",
                                 mailDomains: org.domains.filter { $0 != org.domain }.joined(separator: "\n"), active: org.active, phone: org.phone ?? ""),
@@ -105,8 +129,17 @@ extension AdminPages {
                       state: l.t(k.active ? "contract_active" : "contract_inactive"))
             }, hasContracts: !contracts.isEmpty,
             contract: try await contractForm(nil, validFrom: today, actor: s.actor, l),
-            perimeters: Self.perimeters(l, selected: "infrastructure"), categoryChoices: Self.contractCategories(categories, covered: [], l)),
-            status: error == nil ? .ok : .unprocessableContent)
+            perimeters: Self.perimeters(l, selected: "infrastructure"), categoryChoices: Self.contractCategories(categories, covered: [], l))
+        page.tokens = tokens.map { t in
+            .init(id: t.id.uuidString, name: t.name, prefix: t.prefix + "…", created: l.dateTime(t.createdAt), lastUsed: t.lastUsedAt.map(l.dateTime) ?? "—",
+                  revoked: t.revokedAt != nil)
+        }
+        page.hasTokens = !tokens.isEmpty
+        // Shown once, right after its creation: only its hash is kept.
+        if let created, let token = created.token, let urls = created.urls {
+            page.newToken = .init(token: token, ocsinventory: urls.ocsinventory, fusioninventory: urls.fusioninventory, glpi: urls.glpi)
+        }
+        return views.page("admin_organization", page, status: error == nil ? .ok : .unprocessableContent)
     }
 
     // MARK: Contracts

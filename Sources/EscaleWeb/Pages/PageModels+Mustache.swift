@@ -227,6 +227,10 @@ extension TicketHeader: MustacheParent {
         case "version": version
         case "sla": sla
         case "alert": alert
+        case "machines": machines
+        case "hasMachines": hasMachines
+        case "machineChoices": machineChoices
+        case "hasMachineChoices": hasMachineChoices
         default: nil
         }
     }

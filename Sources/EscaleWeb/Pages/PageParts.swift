@@ -157,6 +157,13 @@ struct TicketHeader {
     let version: Int
     let sla: SLAView?
     let alert: AlertView?
+    /// The machines the ticket names (linked to their page for staff and client managers).
+    struct Machine { let id: String; let name: String; let linkable: Bool }
+    var machines: [Machine] = []
+    var hasMachines: Bool { !machines.isEmpty }
+    /// Staff: the organization's machines the ticket could name.
+    var machineChoices: [Option] = []
+    var hasMachineChoices: Bool { !machineChoices.isEmpty }
 
     /// The monitoring problem behind the ticket.
     struct AlertView {

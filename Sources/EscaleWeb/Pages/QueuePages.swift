@@ -59,6 +59,9 @@ struct QueuePages {
         let impacts: [Option]
         let urgencies: [Option]
         let now: String
+        /// "Which machine?": the requester's machines, when their inventory knows them.
+        var machines: [Option] = []
+        var hasMachines = false
     }
 
     func register(on router: RouterGroup<EscaleContext>) {
@@ -167,12 +170,19 @@ struct QueuePages {
         let categories = try await desk.listCategories()
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("request_new_title"), request: request)
         let impact = form?["impact"].flatMap(Level.init(rawValue:)), urgency = form?["urgency"].flatMap(Level.init(rawValue:))
-        return views.page("request_new", NewRequestPage(
+        var page = NewRequestPage(
             frame: frame, t: frame.t, errors: errors,
             draft: .init(subject: form?["subject"] ?? "", description: form?["description"] ?? "", occurredAt: form?["occurred_at"] ?? ""),
             categories: l.categoryOptions(categories, selected: form?["category"]),
             impacts: l.levelOptions(selected: impact, plain: "impact_plain"), urgencies: l.levelOptions(selected: urgency ?? .medium, plain: "urgency_plain"),
-            now: l.localInput(desk.clock.now())), status: errors.any ? .unprocessableContent : .ok)
+            now: l.localInput(desk.clock.now()))
+        let mine = try await desk.assets.machines(of: s.actor)
+        if !mine.isEmpty {
+            page.machines = [Option(value: "", label: l.t("request_machine_unknown"), selected: form?["asset"]?.isEmpty ?? true)]
+                + mine.map { Option(value: $0.id!.uuidString, label: $0.name, selected: form?["asset"] == $0.id!.uuidString) }
+            page.hasMachines = true
+        }
+        return views.page("request_new", page, status: errors.any ? .unprocessableContent : .ok)
     }
 
     /// Creates the ticket and its attachments in one transaction: a refused request leaves nothing behind.
@@ -199,7 +209,15 @@ struct QueuePages {
                                     type: nil, category: form.text("category"), occurredAt: occurredAt)
             let prepared = try await desk.prepareTicket(input, by: s.actor, defaultChannel: .web)
             let files = try form.stored(in: desk)
-            let ticket = try await desk.store.write { db in try await desk.createTicket(prepared, files: files, by: s.actor, on: db) }
+            let asset = form.uuid("asset")
+            let ticket = try await desk.store.write { db in
+                let t = try await desk.createTicket(prepared, files: files, by: s.actor, on: db)
+                if let asset {
+                    try await TicketRepository.flushPendingCreations(on: db)
+                    try await desk.assets.link(ticket: t.id, asset: asset, by: s.actor, on: db)
+                }
+                return t
+            }
             return Views.redirect("/tickets/\(ticket.seq)?done=request_created")
         } catch let e as DomainError {
             form.discardFiles()

@@ -86,6 +86,18 @@ struct TicketPages {
         router.post("/tickets/:seq/confirm") { request, context in try await setStatus(request, context, .closed, done: "confirmed") }
         router.post("/tickets/:seq/reopen") { request, context in try await setStatus(request, context, .inProgress, done: "reopened") }
         router.get("/attachments/:id") { request, context in try await download(request, context) }
+        router.post("/tickets/:seq/assets") { request, context in
+            let s = try PageContext.requireStaff(request, context)
+            guard let seq = context.parameters.get("seq").flatMap(Int.init) else { throw DomainError.notFound("ticket") }
+            let ticket = try await desk.ticket(number: seq, by: s.actor)
+            return try await PageContext.post(request, context, desk: desk, session: s, redraw: { message, _ in
+                Views.redirect("/tickets/\(seq)?done=saved")
+            }) { form, s in
+                guard let asset = form.uuid("asset") else { throw DomainError.invalid(field: "asset", "choose a machine") }
+                try await desk.store.write { db in try await desk.assets.link(ticket: ticket.id, asset: asset, by: s.actor, on: db) }
+                return "/tickets/\(seq)?done=saved"
+            }
+        }
     }
 
     private func seq(_ context: EscaleContext) throws -> Int {
@@ -107,7 +119,18 @@ struct TicketPages {
         let names = try await TimelineEntry.names(for: events, ticket: ticket, desk: desk)
         let categories = try await desk.listCategories()
         let alert = ticket.channel == .monitoring ? try await desk.alertIntake.alerts(of: [ticket.id], on: desk.store.database)[ticket.id] : nil
-        let header = TicketHeader(ticket, names: names, categories: categories, sla: try await desk.sla(of: [ticket])[ticket.id], alert: alert, l: l)
+        var header = TicketHeader(ticket, names: names, categories: categories, sla: try await desk.sla(of: [ticket])[ticket.id], alert: alert, l: l)
+        let linkable = s.actor.role.isStaff || s.actor.role == .clientManager
+        let named = try await desk.assets.assets(ofTicket: ticket.id, by: s.actor)
+        header.machines = named.map { .init(id: $0.id.uuidString, name: $0.name, linkable: linkable) }
+        if s.actor.role.isStaff {
+            var f = Assets.Filter()
+            f.organizationId = ticket.organizationId
+            f.limit = 300
+            let taken = Set(named.map(\.id))
+            header.machineChoices = try await desk.assets.list(f, by: s.actor).filter { !taken.contains($0.id) }
+                .map { Option(value: $0.id.uuidString, label: $0.name + ($0.users.isEmpty ? "" : " (\($0.users.joined(separator: ", ")))"), selected: false) }
+        }
         let entries = TimelineView(TimelineRenderer(views: views).render(events.map { TimelineEntry($0, names: names, l: l) }, l),
                                    newestFirst: request.uri.queryParameters["order"] == "newest", path: "/tickets/\(ticket.seq)", l)
         let live = "/live?ticket=\(ticket.id.uuidString)"

@@ -123,6 +123,9 @@ enum PageContext {
             items.append(.init(label: l.t("nav_oncall"), href: "/oncall", count: nil, current: path.hasPrefix("/oncall"), id: "nav-oncall"))
             items.append(.init(label: l.t("nav_canned_replies"), href: "/canned-replies", count: nil, current: path.hasPrefix("/canned-replies"), id: "nav-canned"))
         }
+        if session.actor.role.isStaff || session.actor.role == .clientManager {
+            items.append(.init(label: l.t("nav_assets"), href: "/assets", count: nil, current: path.hasPrefix("/assets"), id: "nav-assets"))
+        }
         if AccessPolicy.allows(session.actor, .supervise) {
             items.append(.init(label: l.t("nav_supervisor"), href: "/supervisor", count: nil, current: path == "/supervisor", id: "nav-supervisor"))
         }
