@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "escale-bench",
             dependencies: [
-                "EscaleWeb",
+                "EscaleWeb", "EscaleInventory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -28,6 +28,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Open tickets for --sla.") var openTickets = 100_000
     @Option(help: "Due timers for --sla.") var timers = 10_000
     @Flag(help: "Only the e-mail benchmark: inbound messages through the HTTP intake on a fresh database (--requests of them), then outbound messages handed to the SMTP server at --smtp-url.") var mail = false
+    @Flag(help: "Only the inventory benchmark: a fleet's first inventories, the next ones with changes, repeats, contacts (PROLOGs), then the fleet's inventory document.") var inventory = false
+    @Option(help: "Machines for --inventory.") var machines = 2_000
+    @Option(help: "Contacts (PROLOGs) for --inventory.") var heartbeats = 20_000
     @Flag(help: "Only the monitoring and phone benchmark: Alertmanager deliveries repeating open problems, Events v2 repeats and CTI events on a fresh database.") var integrations = false
     @Flag(help: "Only the live-chat benchmark: --sockets open WebSockets (half visitors with a chat each, half agents' sockets), then --chat-messages visitor messages timed to the agent's socket.") var chat = false
     @Option(help: "Open WebSockets for --chat.") var sockets = 1_000
@@ -50,6 +53,10 @@ struct Bench: AsyncParsableCommand {
         }
         if mail {
             try await runMail(serverPath: serverPath, backend: backend)
+            return
+        }
+        if inventory {
+            try await runInventory(serverPath: serverPath, backend: backend)
             return
         }
         if integrations {
@@ -184,6 +191,25 @@ struct Bench: AsyncParsableCommand {
         try process.run()
         do { try await waitUntilReady() } catch { process.terminate(); throw error }
         return process
+    }
+
+    /// `--inventory`: a fresh server, then a fleet of machines reporting.
+    func runInventory(serverPath: String, backend: String) async throws {
+        let process = try await startFreshServer(serverPath)
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        let admin = try await login(Fixture.adminEmail)
+        let o = try await InventoryBench.run(port: port, adminToken: admin, machines: machines, concurrency: concurrency, heartbeats: heartbeats)
+        print("")
+        print("### \(backend), inventory: \(machines) machines, \(InventoryBench.packagesPerMachine) packages each (\(o.bodyKB) KB zlib a body), \(concurrency) agents at once")
+        print("")
+        print("| scenario | clients | requests/s | p50 (ms) | p95 (ms) | p99 (ms) | errors |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for r in o.results {
+            print(String(format: "| %@ | %d | %.0f | %.2f | %.2f | %.2f | %d |", r.name, r.concurrency, r.throughput, r.percentile(0.5), r.percentile(0.95), r.percentile(0.99), r.errors))
+        }
+        print(String(format: "inventory document of %d machines: JSON %.2f s, HTML %.2f s", machines, o.documentJSON, o.documentHTML))
+        print("server peak RSS: \(peakRSS(pid: process.processIdentifier).map { "\($0 / 1024) MB" } ?? "unknown")")
+        if o.results.contains(where: { $0.errors > 0 }) { throw ExitCode(1) }
     }
 
     /// `--integrations`: a fresh server, then monitoring and phone intake under load.

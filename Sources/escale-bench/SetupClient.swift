@@ -21,5 +21,12 @@ struct SetupClient {
         return try Wire.decoder().decode(T.self, from: Data(b.readableBytesView))
     }
 
+    /// The body of a GET answered 200.
+    func get(_ path: String) async throws -> ByteBuffer {
+        let r = try await client.get(path, headers: [.authorization: "Bearer \(token)"])
+        guard r.status == .ok, let b = r.body else { throw BenchError("GET \(path): \(r.status)") }
+        return b
+    }
+
     func close() { Task { [client] in try? await client.shutdown() } }
 }
