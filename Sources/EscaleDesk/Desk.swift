@@ -56,6 +56,8 @@ public final class Desk: Sendable {
     public let chatSignals = ChatSignals()
     /// Enrollment tokens agents present, resolved a few seconds at a time.
     let enrollmentCache = EnrollmentCache()
+    /// Inventory agents' contacts, written together about a second after the first.
+    let contacts = ContactBuffer()
     /// Webhook and chat-hook deliveries go through it (nil: they fail and are retried, then reported).
     let outbound: (any OutboundHTTP)?
     let secrets = Mutex<[UInt8]?>(nil)

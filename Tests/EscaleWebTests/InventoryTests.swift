@@ -130,6 +130,11 @@ struct InventoryTests {
             #expect(diff.softwareAdded.map(\.name) == ["7-Zip"] && diff.softwareRemoved.map(\.name) == ["LibreOffice"])
             #expect(diff.softwareUpdated.first?.from == "128.0" && diff.softwareUpdated.first?.to == "133.0")
             #expect(diff.memoryMB?.from == 8192 && diff.memoryMB?.to == 16384)
+            // The software rows follow (only the changed ones rewritten): what the filters and the document count
+            #expect(try await api.get("/api/v1/assets?software=libreoffice", token: w.admin).json(Page<AssetDTO>.self).items.isEmpty)
+            #expect(try await api.get("/api/v1/assets?software=7-zip", token: w.admin).json(Page<AssetDTO>.self).items.count == 1)
+            let versions = try await api.get("/api/v1/organizations/\(w.acme.id)/inventory-document", token: w.admin).json(InventoryDocument.self).software
+            #expect(versions.map { "\($0.name) \($0.version)" }.sorted() == ["7-Zip 24.08", "Firefox 133.0"])
             // Reinstalled: a new agent id, the same hardware
             #expect(try await Self.post(api, url, try Self.zlib(Self.inventoryXML(device: "pc-compta-01-2026-06-01-09-00-00", memory: 16384,
                                                                                       software: [("Firefox", "133.0"), ("7-Zip", "24.08")]))).status == .ok)
@@ -321,6 +326,24 @@ struct InventoryTests {
             let revoke = try await admin.post("/admin/organizations/\(w.acme.id)/enrollment-tokens/\(tokens[0].id)/revoke", [])
             #expect(org.status == .ok && revoke.location != nil)
             #expect(try await Self.post(api, url, try Self.zlib(Self.inventoryXML(device: "pc-1"))).status == .unauthorized)
+        }
+    }
+
+    @Test("a contact (PROLOG) moves the machine's last seen, written with the others about a second later")
+    func contacts() async throws {
+        let clock = MutableClock()
+        try await TestApp.run(clock: clock.clock) { api in
+            let w = try await World.make(api)
+            let url = try #require(try await Self.token(w).urls).ocsinventory
+            #expect(try await Self.post(api, url, try Self.zlib(Self.inventoryXML(device: "pc-7"))).status == .ok)
+            let before = try #require(try await api.get("/api/v1/assets", token: w.admin).json(Page<AssetDTO>.self).items.first).lastSeenAt
+            clock.advance(minutes: 60)
+            let prolog = "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><REQUEST><DEVICEID>pc-7</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>"
+            #expect(try await Self.post(api, url, try Self.zlib(prolog)).status == .ok)
+            await api.desk.inventoryIntake.flushContacts()
+            let after = try #require(try await api.get("/api/v1/assets", token: w.admin).json(Page<AssetDTO>.self).items.first)
+            #expect(after.lastSeenAt.timeIntervalSince(before) >= 3_599)
+            #expect(after.lastInventoryAt == before, "a contact is not an inventory")
         }
     }
 }

@@ -78,7 +78,7 @@ public struct Assets: Sendable {
 
     public func detail(_ id: UUID, by actor: Actor) async throws -> AssetDetailDTO {
         let m = try await model(id, by: actor)
-        let inventory = (try? JSONDecoder().decode(MachineInventory.self, from: Data(m.inventory.utf8))) ?? MachineInventory.empty(name: m.name)
+        let inventory = InventoryIntake.stored(m.inventory) ?? MachineInventory.empty(name: m.name)
         return AssetDetailDTO(asset: try await dtos([m])[0], inventory: inventory, ticketIds: try await ticketIds(of: id, by: actor))
     }
 

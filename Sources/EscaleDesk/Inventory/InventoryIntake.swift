@@ -5,6 +5,7 @@ import EscaleStore
 import FluentKit
 import Foundation
 import SQLKit
+import Synchronization
 
 /// What inventory agents report, written as machines of the token's organization: one transaction per inventory,
 /// the machine found by `AssetIdentity` (agent id, then hardware), what changed kept on its history. A repeated
@@ -25,14 +26,36 @@ public struct InventoryIntake: Sendable {
     /// How often agents are asked to come back, in hours.
     public static let contactHours = 24
 
-    /// An agent says hello (a PROLOG, a GLPI `contact`): a known machine was seen now.
+    /// An agent says hello (a PROLOG, a GLPI `contact`): a known machine was seen now. Contacts are gathered and
+    /// written together about a second later (a fleet checks in constantly; "last seen" needs no better precision),
+    /// in one transaction rather than one each.
     public func contact(deviceId: String, organization: UUID) async throws {
         guard !deviceId.isEmpty, deviceId.count <= 255 else { return }
-        let now = desk.now
-        try await desk.store.write { db in
-            try await (db as! any SQLDatabase).raw("""
-                UPDATE assets SET last_seen_at = \(bind: now) WHERE organization_id = \(bind: organization) AND device_id = \(bind: deviceId)
-                """).run()
+        if desk.contacts.add(organization: organization, deviceId: deviceId, at: desk.now) {
+            let desk = desk
+            Task {
+                try? await Task.sleep(for: .seconds(1))
+                await desk.inventoryIntake.flushContacts()
+            }
+        }
+    }
+
+    /// Writes the gathered contacts (also called before reading machines in tests and at shutdown).
+    public func flushContacts() async {
+        let batch = desk.contacts.take()
+        guard !batch.isEmpty else { return }
+        do {
+            try await desk.store.write { db in
+                let sql = db as! any SQLDatabase
+                for c in batch {
+                    try await sql.raw("""
+                        UPDATE assets SET last_seen_at = \(bind: c.at) WHERE organization_id = \(bind: c.organization) AND device_id = \(bind: c.deviceId)
+                        AND last_seen_at < \(bind: c.at)
+                        """).run()
+                }
+            }
+        } catch {
+            desk.logger.warning("inventory contacts not recorded", metadata: ["count": "\(batch.count)", "error": "\(error)"])
         }
     }
 
@@ -42,7 +65,7 @@ public struct InventoryIntake: Sendable {
         let deviceId = rawDeviceId.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !deviceId.isEmpty else { throw DomainError.invalid(field: "DEVICEID", "the inventory names no device id") }
         guard deviceId.count <= 255 else { throw DomainError.invalid(field: "DEVICEID", "at most 255 characters") }
-        let encoded = String(decoding: try JSONEncoder().encode(inventory), as: UTF8.self)
+        let encoded = Data(try InventoryBody.encode(Array(try JSONEncoder().encode(inventory)), as: .zlib))
         let digest = inventory.digest
         do {
             return try await write(inventory, encoded: encoded, digest: digest, deviceId: deviceId, source: source, token: token)
@@ -53,7 +76,7 @@ public struct InventoryIntake: Sendable {
         }
     }
 
-    private func write(_ inventory: MachineInventory, encoded: String, digest: String, deviceId: String, source: String,
+    private func write(_ inventory: MachineInventory, encoded: Data, digest: String, deviceId: String, source: String,
                        token: (id: UUID, organizationId: UUID)) async throws -> Outcome {
         let now = desk.now
         let org = token.organizationId
@@ -83,7 +106,7 @@ public struct InventoryIntake: Sendable {
                     try await sql.raw("UPDATE assets SET last_seen_at = \(bind: now), last_inventory_at = \(bind: now) WHERE id = \(bind: id)").run()
                     return .unchanged(id)
                 }
-                let old = try? JSONDecoder().decode(MachineInventory.self, from: Data(m.inventory.utf8))
+                let old = Self.stored(m.inventory)
                 let diff = old.map { InventoryDiff.between($0, inventory) }
                 let softwareChanged = diff.map { !$0.softwareAdded.isEmpty || !$0.softwareRemoved.isEmpty || !$0.softwareUpdated.isEmpty } ?? true
                 let reinstalled = m.deviceId != deviceId
@@ -91,7 +114,13 @@ public struct InventoryIntake: Sendable {
                 Self.apply(inventory, encoded: encoded, digest: digest, source: source, to: m, now: now)
                 try await m.update(on: db)
                 try await Self.replaceMACs(id, org, macs, on: sql)
-                if softwareChanged { try await Self.replaceSoftware(id, org, inventory.software, on: sql) }
+                if softwareChanged {
+                    if let old {
+                        try await Self.applySoftware(id, org, old: old.software, new: inventory.software, on: sql)
+                    } else {
+                        try await Self.replaceSoftware(id, org, inventory.software, on: sql)
+                    }
+                }
                 var lines: [String] = []
                 if reinstalled { lines.append("agent reinstalled (new id \(deviceId))") }
                 if let diff, !diff.isEmpty { lines.append(Self.summary(diff)) }
@@ -130,7 +159,7 @@ public struct InventoryIntake: Sendable {
         return out
     }
 
-    static func apply(_ inv: MachineInventory, encoded: String, digest: String, source: String, to m: AssetModel, now: Date) {
+    static func apply(_ inv: MachineInventory, encoded: Data, digest: String, source: String, to m: AssetModel, now: Date) {
         m.name = String((inv.name.isEmpty ? (inv.fqdn ?? m.deviceId) : inv.name).prefix(255))
         m.fqdn = inv.fqdn; m.systemUUID = inv.systemUUID; m.serial = inv.serial; m.manufacturer = inv.manufacturer; m.model = inv.model
         m.kind = AssetKind.classify(chassis: inv.type, osName: inv.os?.fullName ?? inv.os?.name, virtualization: inv.virtual).rawValue
@@ -153,9 +182,31 @@ public struct InventoryIntake: Sendable {
         }
     }
 
-    /// Software rows in chunks (SQLite's bound-parameter limit), replaced whole.
-    static func replaceSoftware(_ id: UUID, _ org: UUID, _ software: [MachineInventory.Software], on sql: any SQLDatabase) async throws {
-        try await sql.raw("DELETE FROM asset_software WHERE asset_id = \(bind: id)").run()
+    /// A stored inventory, or nil when it cannot be read (it is then rewritten whole).
+    static func stored(_ data: Data) -> MachineInventory? {
+        guard let json = try? InventoryBody.decode(Array(data), contentType: nil, contentEncoding: nil, limit: 64 << 20).bytes else { return nil }
+        return try? JSONDecoder().decode(MachineInventory.self, from: Data(json))
+    }
+
+    /// Only what changed: rows of removed and updated packages deleted, rows of added and updated ones inserted (a
+    /// month of updates touches a few dozen rows, not a thousand). Rows are keyed by name, version and architecture.
+    static func applySoftware(_ id: UUID, _ org: UUID, old: [MachineInventory.Software], new: [MachineInventory.Software],
+                              on sql: any SQLDatabase) async throws {
+        func key(_ s: MachineInventory.Software) -> String { "\(s.name)\u{1}\(s.version ?? "")\u{1}\(s.arch ?? "")" }
+        let before = Set(old.map(key)), after = Set(new.map(key))
+        let gone = old.filter { !after.contains(key($0)) }
+        let came = new.filter { !before.contains(key($0)) }
+        guard gone.count + came.count < 400 else { return try await replaceSoftware(id, org, new, on: sql) }
+        for s in gone {
+            try await sql.raw("""
+                DELETE FROM asset_software WHERE asset_id = \(bind: id) AND name = \(bind: s.name) AND version = \(bind: s.version ?? "")
+                AND COALESCE(arch, '') = \(bind: s.arch ?? "")
+                """).run()
+        }
+        try await insertSoftware(id, org, came, on: sql)
+    }
+
+    static func insertSoftware(_ id: UUID, _ org: UUID, _ software: [MachineInventory.Software], on sql: any SQLDatabase) async throws {
         for chunk in stride(from: 0, to: software.count, by: 150).map({ Array(software[$0..<min($0 + 150, software.count)]) }) {
             var insert = sql.insert(into: "asset_software").columns("asset_id", "organization_id", "name", "version", "publisher", "arch")
             for s in chunk {
@@ -163,6 +214,12 @@ public struct InventoryIntake: Sendable {
             }
             try await insert.run()
         }
+    }
+
+    /// Software rows in chunks (SQLite's bound-parameter limit), replaced whole.
+    static func replaceSoftware(_ id: UUID, _ org: UUID, _ software: [MachineInventory.Software], on sql: any SQLDatabase) async throws {
+        try await sql.raw("DELETE FROM asset_software WHERE asset_id = \(bind: id)").run()
+        try await insertSoftware(id, org, software, on: sql)
     }
 
     func history(_ assetId: UUID, kind: String, changes: InventoryDiff?, summary: String, on db: any Database) async throws {
@@ -202,4 +259,22 @@ public struct InventoryIntake: Sendable {
 
 extension Desk {
     public var inventoryIntake: InventoryIntake { InventoryIntake(desk: self) }
+}
+
+/// Contacts waiting to be written: the latest per machine.
+public final class ContactBuffer: Sendable {
+    public struct Contact: Sendable { let organization: UUID; let deviceId: String; let at: Date }
+    private let pending = Mutex<[String: Contact]>([:])
+    public init() {}
+
+    /// Records a contact; true when the buffer was empty (the caller schedules the write).
+    func add(organization: UUID, deviceId: String, at: Date) -> Bool {
+        pending.withLock { p in
+            let wasEmpty = p.isEmpty
+            p["\(organization.uuidString)|\(deviceId)"] = Contact(organization: organization, deviceId: deviceId, at: at)
+            return wasEmpty
+        }
+    }
+
+    func take() -> [Contact] { pending.withLock { p in defer { p.removeAll() }; return Array(p.values) } }
 }

@@ -46,8 +46,8 @@ public final class AssetModel: Model, @unchecked Sendable {
     @OptionalField(key: "tag") public var tag: String?
     /// `ocs`, `glpi` or `escale-agent`.
     @Field(key: "source") public var source: String
-    /// The last inventory, as JSON (`MachineInventory`).
-    @Field(key: "inventory") public var inventory: String
+    /// The last inventory: `MachineInventory` as JSON, zlib-compressed.
+    @Field(key: "inventory") public var inventory: Data
     @Field(key: "digest") public var digest: String
     @Field(key: "software_count") public var softwareCount: Int
     @Field(key: "first_seen_at") public var firstSeenAt: Date
