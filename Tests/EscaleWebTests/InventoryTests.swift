@@ -346,4 +346,33 @@ struct InventoryTests {
             #expect(after.lastInventoryAt == before, "a contact is not an inventory")
         }
     }
+
+    @Test("monitoring alerts name the machine their host is, whichever came first: the alert or the machine's first inventory")
+    func alertsNameMachines() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let am: IntegrationDTO = try await api.create("/api/v1/integrations", token: w.admin,
+                                                          IntegrationInput(type: .alertmanager, name: "Prometheus", organizationId: w.acme.id))
+            func fire(_ instance: String, _ fingerprint: String) async throws {
+                let body = #"{"receiver":"escale","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"DiskFull","instance":"\#(instance)","severity":"critical"},"annotations":{"summary":"Disque plein sur \#(instance)"},"startsAt":"2026-12-01T08:00:00Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"","fingerprint":"\#(fingerprint)"}],"groupLabels":{},"commonLabels":{},"commonAnnotations":{},"externalURL":"http://am","version":"4","groupKey":"{}:{alertname=\"DiskFull\"}","truncatedAlerts":0}"#
+                let r = try await api.send(.post, URL(string: am.url)!.path, raw: ByteBuffer(string: body))
+                #expect(r.status == .ok, "\(r.text)")
+            }
+            // The alert first, then the machine reports
+            try await fire("pc-compta-01:9100", "aaaa000000000001")
+            let url = try #require(try await Self.token(w).urls).fusioninventory
+            #expect(try await Self.post(api, url, try Self.zlib(Self.inventoryXML(device: "pc-1"))).status == .ok)
+            let machine = try #require(try await api.get("/api/v1/assets", token: w.admin).json(Page<AssetDTO>.self).items.first)
+            var detail = try await api.get("/api/v1/assets/\(machine.id)", token: w.admin).json(AssetDetailDTO.self)
+            #expect(detail.ticketIds.count == 1)
+            // The machine first, then another alert about it
+            try await fire("pc-compta-01", "aaaa000000000002")
+            detail = try await api.get("/api/v1/assets/\(machine.id)", token: w.admin).json(AssetDetailDTO.self)
+            #expect(detail.ticketIds.count == 2)
+            // Another host's alert names nothing
+            try await fire("srv-backup:9100", "aaaa000000000003")
+            detail = try await api.get("/api/v1/assets/\(machine.id)", token: w.admin).json(AssetDetailDTO.self)
+            #expect(detail.ticketIds.count == 2)
+        }
+    }
 }

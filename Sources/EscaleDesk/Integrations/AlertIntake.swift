@@ -148,6 +148,7 @@ public struct AlertIntake: Sendable {
             try await TicketRepository.flushPendingCreations(on: db)
             for (row, _) in created { try await row.create(on: db) }
             try await linkRelated(created, integration: integration, actor: actor, on: db)
+            try await linkMachines(created.map(\.0), on: db)
         }
         if !repeats.isEmpty {
             // Repeats are the hot path (every evaluation interval of every firing alert): one statement per count.
@@ -183,6 +184,22 @@ public struct AlertIntake: Sendable {
 
     /// A new ticket is related to the previous occurrence of its problem, and to the first open ticket of its
     /// notification group (Alertmanager's three hosts of one group are three tickets, linked).
+    /// A new problem's ticket names the machine its host is (the organization's machine of that name or FQDN; an
+    /// `instance` label's port dropped): the machine's page lists it, and its inventory is a click away.
+    func linkMachines(_ rows: [AlertModel], on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        for row in rows {
+            guard let raw = row.host, !raw.isEmpty else { continue }
+            let host = String(raw.split(separator: ":").first ?? Substring(raw))
+            let short = String(host.split(separator: ".").first ?? Substring(host))
+            try await sql.raw("""
+                INSERT INTO ticket_assets (ticket_id, asset_id, created_at)
+                SELECT \(bind: row.ticketId), id, \(bind: desk.now) FROM assets WHERE organization_id = \(bind: row.organizationId)
+                AND (LOWER(name) = \(bind: short) OR LOWER(name) = \(bind: host) OR LOWER(fqdn) = \(bind: host))
+                """).run()
+        }
+    }
+
     func linkRelated(_ created: [(AlertModel, previous: UUID?)], integration: IntegrationModel, actor: Actor, on db: any Database) async throws {
         var firstOfGroup: [String: UUID] = [:]
         let groups = Set(created.compactMap(\.0.groupKey))

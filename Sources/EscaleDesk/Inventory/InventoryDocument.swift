@@ -121,7 +121,7 @@ extension Assets {
         }
         struct SoftwareRow: Decodable { let name: String; let version: String; let publisher: String?; let machines: Int }
         let software = try await sql.raw("""
-            SELECT name, version, MAX(publisher) AS publisher, COUNT(DISTINCT asset_id) AS machines FROM asset_software
+            SELECT name, version, MAX(publisher) AS publisher, COUNT(*) AS machines FROM asset_software
             WHERE organization_id = \(bind: orgId) GROUP BY name, version ORDER BY machines DESC, name, version
             """).all(decoding: SoftwareRow.self)
         var systems: [String: InventoryDocument.SystemCount] = [:]

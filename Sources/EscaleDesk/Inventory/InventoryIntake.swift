@@ -189,24 +189,27 @@ public struct InventoryIntake: Sendable {
     }
 
     /// Only what changed: rows of removed and updated packages deleted, rows of added and updated ones inserted (a
-    /// month of updates touches a few dozen rows, not a thousand). Rows are keyed by name, version and architecture.
+    /// month of updates touches a few dozen rows, not a thousand). Rows are keyed by name and version.
     static func applySoftware(_ id: UUID, _ org: UUID, old: [MachineInventory.Software], new: [MachineInventory.Software],
                               on sql: any SQLDatabase) async throws {
-        func key(_ s: MachineInventory.Software) -> String { "\(s.name)\u{1}\(s.version ?? "")\u{1}\(s.arch ?? "")" }
+        func key(_ s: MachineInventory.Software) -> String { "\(s.name)\u{1}\(s.version ?? "")" }
         let before = Set(old.map(key)), after = Set(new.map(key))
         let gone = old.filter { !after.contains(key($0)) }
         let came = new.filter { !before.contains(key($0)) }
         guard gone.count + came.count < 400 else { return try await replaceSoftware(id, org, new, on: sql) }
-        for s in gone {
-            try await sql.raw("""
-                DELETE FROM asset_software WHERE asset_id = \(bind: id) AND name = \(bind: s.name) AND version = \(bind: s.version ?? "")
-                AND COALESCE(arch, '') = \(bind: s.arch ?? "")
-                """).run()
+        // One statement per 150 packages: each reads the machine's rows once.
+        for chunk in stride(from: 0, to: gone.count, by: 150).map({ Array(gone[$0..<min($0 + 150, gone.count)]) }) {
+            let pairs = SQLList(chunk.map { SQLGroupExpression([SQLBind($0.name), SQLBind($0.version ?? "")]) })
+            try await sql.raw("DELETE FROM asset_software WHERE asset_id = \(bind: id) AND (name, version) IN (\(pairs))").run()
         }
         try await insertSoftware(id, org, came, on: sql)
     }
 
-    static func insertSoftware(_ id: UUID, _ org: UUID, _ software: [MachineInventory.Software], on sql: any SQLDatabase) async throws {
+    /// One row per name and version on a machine (a package installed for two architectures counts once), so that
+    /// counting rows counts machines.
+    static func insertSoftware(_ id: UUID, _ org: UUID, _ all: [MachineInventory.Software], on sql: any SQLDatabase) async throws {
+        var seen = Set<String>()
+        let software = all.filter { seen.insert("\($0.name)\u{1}\($0.version ?? "")").inserted }
         for chunk in stride(from: 0, to: software.count, by: 150).map({ Array(software[$0..<min($0 + 150, software.count)]) }) {
             var insert = sql.insert(into: "asset_software").columns("asset_id", "organization_id", "name", "version", "publisher", "arch")
             for s in chunk {
@@ -232,11 +235,14 @@ public struct InventoryIntake: Sendable {
 
     /// Open monitoring alerts about this machine's host name (or FQDN) name it.
     func linkAlerts(_ m: AssetModel, on sql: any SQLDatabase) async throws {
+        // Alert hosts are kept lowercased, sometimes with the exporter's port (`web01:9100`).
         let names = Array(Set([m.name.lowercased(), (m.fqdn ?? "").lowercased()].filter { !$0.isEmpty }))
+        let patterns = names.map { $0 + ":%" }
         try await sql.raw("""
             INSERT INTO ticket_assets (ticket_id, asset_id, created_at)
-            SELECT DISTINCT a.ticket_id, \(bind: m.id!), \(bind: desk.now) FROM alerts a JOIN tickets t ON t.id = a.ticket_id
-            WHERE t.organization_id = \(bind: m.organizationId) AND LOWER(a.host) IN (\(binds: names)) AND a.open_key IS NOT NULL
+            SELECT DISTINCT a.ticket_id, \(bind: m.id!), \(bind: desk.now) FROM alerts a
+            WHERE a.organization_id = \(bind: m.organizationId) AND a.open_key IS NOT NULL
+            AND (a.host IN (\(binds: names)) OR a.host LIKE \(bind: patterns[0]) OR a.host LIKE \(bind: patterns.last!))
             AND NOT EXISTS (SELECT 1 FROM ticket_assets x WHERE x.ticket_id = a.ticket_id AND x.asset_id = \(bind: m.id!))
             """).run()
     }

@@ -89,7 +89,9 @@ struct M025_CreateAssets: AsyncMigration {
         try await sql.create(index: "assets_org_seen").on("assets").column("organization_id").column("last_seen_at").run()
         try await sql.create(index: "asset_macs_org_mac").on("asset_macs").column("organization_id").column("mac").run()
         try await sql.create(index: "asset_software_asset").on("asset_software").column("asset_id").run()
-        try await sql.create(index: "asset_software_org_name").on("asset_software").column("organization_id").column("name").run()
+        // Covers the inventory document's count per name and version (an index-only scan, no table lookups).
+        try await sql.create(index: "asset_software_org_name").on("asset_software").column("organization_id").column("name").column("version")
+            .column("publisher").run()
         try await sql.create(index: "asset_history_asset").on("asset_history").column("asset_id").column("at").run()
         try await sql.create(index: "ticket_assets_asset").on("ticket_assets").column("asset_id").run()
         try await sql.create(index: "enrollment_tokens_org").on("enrollment_tokens").column("organization_id").run()
