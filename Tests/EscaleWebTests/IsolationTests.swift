@@ -115,6 +115,8 @@ struct IsolationTests {
         case (.patch, "/api/v1/integrations/{id}"): return json(["name": "Evil"])
         case (.post, "/api/v1/calls/{id}/ticket"): return json(CallTicketInput(ticketId: ticket.id))
         case (.post, "/api/v1/calls/{id}/callback"): return json(CallbackInput(done: true))
+        case (.post, "/api/v1/organizations/{id}/enrollment-tokens"): return json(EnrollmentTokenInput(name: "Evil"))
+        case (.post, "/api/v1/tickets/{id}/assets"): return json(TicketAssetInput(assetId: UUID()))
         case (.post, "/api/v1/chat/channels"): return json(ChatChannelInput(name: "Evil", allowedOrigins: ["https://evil.example"], organizationId: w.acme.id))
         case (.patch, "/api/v1/chat/channels/{id}"): return json(["name": "Evil"])
         case (.put, "/api/v1/chat/availability"): return json(AgentAvailabilityInput(availability: .available))
