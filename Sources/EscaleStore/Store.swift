@@ -138,7 +138,13 @@ public final class Store: Sendable {
     }
 
     private func transaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        guard let committer else { return try await database.transaction(body) }
+        guard let committer else {
+            // A write started as the server shuts down (a deferred flush) fails like an unavailable disk, never crashes.
+            guard let db = databases.database(logger: logger, on: databases.eventLoopGroup.any()) else {
+                throw StorageUnavailable(fault: .ioError, detail: "the database is closed: the server is shutting down")
+            }
+            return try await db.transaction(body)
+        }
         return try await committer.submit { db in try await body(db) } as! T
     }
 
