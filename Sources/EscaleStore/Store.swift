@@ -84,7 +84,13 @@ public final class Store: Sendable {
             try databases.use(.postgres(url: url, maxConnectionsPerEventLoop: connectionsPerLoop * 4), as: .psql)
             store = Store(location: location, databases: databases, logger: logger, countQueries: countQueries)
         }
-        _ = try await store.sql.raw("SELECT 1").all()
+        do {
+            _ = try await store.sql.raw("SELECT 1").all()
+        } catch {
+            // A pool must be shut down before it goes away (the server refusing connections is a clear error, not a crash).
+            await store.close()
+            throw error
+        }
         return store
     }
 

@@ -97,7 +97,9 @@ actor AsyncSemaphore {
     }
 }
 
-let postgresSlots = AsyncSemaphore(24)
+/// Each application holds its pool (up to 4 connections per event loop) and a listening connection per notification
+/// channel (live pages, chat): 16 at once stay under the test server's 200 connections.
+let postgresSlots = AsyncSemaphore(16)
 
 /// A throwaway PostgreSQL database per test, created from the CI database URL.
 struct PostgresTestDatabase {
