@@ -84,7 +84,9 @@ public struct Assets: Sendable {
 
     public func history(_ id: UUID, by actor: Actor, limit: Int = 100) async throws -> [AssetHistoryDTO] {
         _ = try await model(id, by: actor)
-        return try await AssetHistoryModel.query(on: desk.store.database).filter(\.$assetId == id).sort(\.$at, .descending).limit(limit).all().map { h in
+        return try await AssetHistoryModel.query(on: desk.store.database).filter(\.$assetId == id).sort(\.$at, .descending)
+            // Within one instant, "inventory" after "created" (the first inventory is always the oldest entry).
+            .sort(\.$kind, .descending).limit(limit).all().map { h in
             AssetHistoryDTO(id: h.id!, at: h.at, kind: h.kind, summary: h.summary,
                             changes: h.changes == "{}" ? nil : try? JSONDecoder().decode(InventoryDiff.self, from: Data(h.changes.utf8)))
         }
