@@ -116,7 +116,7 @@ public enum OSSupportStatus: String, Codable, Sendable {
 /// The end of support of common operating systems (vendors' published dates; extended security updates sold
 /// separately are not counted). Unknown systems say so rather than guess.
 public enum OSSupport {
-    struct Rule: Sendable { let matches: @Sendable (String) -> Bool; let end: Day; let label: String }
+    struct Rule: Sendable { let matches: @Sendable (String) -> Bool; let end: Day }
 
     static func day(_ s: String) -> Day { Day(s)! }
 
@@ -124,35 +124,35 @@ public enum OSSupport {
     static let rules: [Rule] = {
         func has(_ parts: String...) -> @Sendable (String) -> Bool { { s in parts.allSatisfy { s.contains($0) } } }
         return [
-            Rule(matches: has("windows", "xp"), end: day("2014-04-08"), label: "Windows XP"),
-            Rule(matches: has("windows", "vista"), end: day("2017-04-11"), label: "Windows Vista"),
-            Rule(matches: has("windows 7"), end: day("2020-01-14"), label: "Windows 7"),
-            Rule(matches: has("windows 8.1"), end: day("2023-01-10"), label: "Windows 8.1"),
-            Rule(matches: has("windows 8"), end: day("2016-01-12"), label: "Windows 8"),
-            Rule(matches: has("windows 10"), end: day("2025-10-14"), label: "Windows 10"),
-            Rule(matches: has("windows 11"), end: day("2031-10-14"), label: "Windows 11"),
-            Rule(matches: has("windows server 2008"), end: day("2020-01-14"), label: "Windows Server 2008"),
-            Rule(matches: has("windows server 2012"), end: day("2023-10-10"), label: "Windows Server 2012"),
-            Rule(matches: has("windows server 2016"), end: day("2027-01-12"), label: "Windows Server 2016"),
-            Rule(matches: has("windows server 2019"), end: day("2029-01-09"), label: "Windows Server 2019"),
-            Rule(matches: has("windows server 2022"), end: day("2031-10-14"), label: "Windows Server 2022"),
-            Rule(matches: has("windows server 2025"), end: day("2034-10-10"), label: "Windows Server 2025"),
-            Rule(matches: { $0.contains("debian") && ($0.contains(" 9") || $0.contains("stretch")) }, end: day("2022-06-30"), label: "Debian 9"),
-            Rule(matches: { $0.contains("debian") && ($0.contains(" 10") || $0.contains("buster")) }, end: day("2024-06-30"), label: "Debian 10"),
-            Rule(matches: { $0.contains("debian") && ($0.contains(" 11") || $0.contains("bullseye")) }, end: day("2026-08-31"), label: "Debian 11"),
-            Rule(matches: { $0.contains("debian") && ($0.contains(" 12") || $0.contains("bookworm")) }, end: day("2028-06-30"), label: "Debian 12"),
-            Rule(matches: { $0.contains("debian") && ($0.contains(" 13") || $0.contains("trixie")) }, end: day("2030-06-30"), label: "Debian 13"),
-            Rule(matches: has("ubuntu", "18.04"), end: day("2023-05-31"), label: "Ubuntu 18.04"),
-            Rule(matches: has("ubuntu", "20.04"), end: day("2025-05-31"), label: "Ubuntu 20.04"),
-            Rule(matches: has("ubuntu", "22.04"), end: day("2027-06-30"), label: "Ubuntu 22.04"),
-            Rule(matches: has("ubuntu", "24.04"), end: day("2029-06-30"), label: "Ubuntu 24.04"),
-            Rule(matches: { ($0.contains("red hat") || $0.contains("rhel") || $0.contains("rocky") || $0.contains("alma")) && $0.contains(" 7") }, end: day("2024-06-30"), label: "Enterprise Linux 7"),
-            Rule(matches: { ($0.contains("red hat") || $0.contains("rhel") || $0.contains("rocky") || $0.contains("alma")) && $0.contains(" 8") }, end: day("2029-05-31"), label: "Enterprise Linux 8"),
-            Rule(matches: { ($0.contains("red hat") || $0.contains("rhel") || $0.contains("rocky") || $0.contains("alma")) && $0.contains(" 9") }, end: day("2032-05-31"), label: "Enterprise Linux 9"),
-            Rule(matches: { $0.contains("macos") && ($0.contains(" 12") || $0.contains("monterey")) }, end: day("2024-09-16"), label: "macOS 12"),
-            Rule(matches: { $0.contains("macos") && ($0.contains(" 13") || $0.contains("ventura")) }, end: day("2025-09-15"), label: "macOS 13"),
-            Rule(matches: { $0.contains("macos") && ($0.contains(" 14") || $0.contains("sonoma")) }, end: day("2026-09-15"), label: "macOS 14"),
-            Rule(matches: { $0.contains("macos") && ($0.contains(" 15") || $0.contains("sequoia")) }, end: day("2027-09-15"), label: "macOS 15"),
+            Rule(matches: has("windows", "xp"), end: day("2014-04-08")),
+            Rule(matches: has("windows", "vista"), end: day("2017-04-11")),
+            Rule(matches: has("windows 7"), end: day("2020-01-14")),
+            Rule(matches: has("windows 8.1"), end: day("2023-01-10")),
+            Rule(matches: has("windows 8"), end: day("2016-01-12")),
+            Rule(matches: has("windows 10"), end: day("2025-10-14")),
+            Rule(matches: has("windows 11"), end: day("2031-10-14")),
+            Rule(matches: has("windows server 2008"), end: day("2020-01-14")),
+            Rule(matches: has("windows server 2012"), end: day("2023-10-10")),
+            Rule(matches: has("windows server 2016"), end: day("2027-01-12")),
+            Rule(matches: has("windows server 2019"), end: day("2029-01-09")),
+            Rule(matches: has("windows server 2022"), end: day("2031-10-14")),
+            Rule(matches: has("windows server 2025"), end: day("2034-10-10")),
+            Rule(matches: { $0.contains("debian") && ($0.contains(" 9") || $0.contains("stretch")) }, end: day("2022-06-30")),
+            Rule(matches: { $0.contains("debian") && ($0.contains(" 10") || $0.contains("buster")) }, end: day("2024-06-30")),
+            Rule(matches: { $0.contains("debian") && ($0.contains(" 11") || $0.contains("bullseye")) }, end: day("2026-08-31")),
+            Rule(matches: { $0.contains("debian") && ($0.contains(" 12") || $0.contains("bookworm")) }, end: day("2028-06-30")),
+            Rule(matches: { $0.contains("debian") && ($0.contains(" 13") || $0.contains("trixie")) }, end: day("2030-06-30")),
+            Rule(matches: has("ubuntu", "18.04"), end: day("2023-05-31")),
+            Rule(matches: has("ubuntu", "20.04"), end: day("2025-05-31")),
+            Rule(matches: has("ubuntu", "22.04"), end: day("2027-06-30")),
+            Rule(matches: has("ubuntu", "24.04"), end: day("2029-06-30")),
+            Rule(matches: { ($0.contains("red hat") || $0.contains("rhel") || $0.contains("rocky") || $0.contains("alma")) && $0.contains(" 7") }, end: day("2024-06-30")),
+            Rule(matches: { ($0.contains("red hat") || $0.contains("rhel") || $0.contains("rocky") || $0.contains("alma")) && $0.contains(" 8") }, end: day("2029-05-31")),
+            Rule(matches: { ($0.contains("red hat") || $0.contains("rhel") || $0.contains("rocky") || $0.contains("alma")) && $0.contains(" 9") }, end: day("2032-05-31")),
+            Rule(matches: { $0.contains("macos") && ($0.contains(" 12") || $0.contains("monterey")) }, end: day("2024-09-16")),
+            Rule(matches: { $0.contains("macos") && ($0.contains(" 13") || $0.contains("ventura")) }, end: day("2025-09-15")),
+            Rule(matches: { $0.contains("macos") && ($0.contains(" 14") || $0.contains("sonoma")) }, end: day("2026-09-15")),
+            Rule(matches: { $0.contains("macos") && ($0.contains(" 15") || $0.contains("sequoia")) }, end: day("2027-09-15")),
         ]
     }()
 

@@ -182,6 +182,7 @@ struct InventoryTests {
             #expect(agent.status == .forbidden)
             let listed = try await api.get("/api/v1/organizations/\(w.acme.id)/enrollment-tokens", token: w.admin).json(Page<EnrollmentTokenDTO>.self)
             #expect(listed.items.first?.token == nil && listed.items.first?.revokedAt != nil)
+            #expect(listed.items.first?.lastUsedAt != nil, "the agents' refused posts still used it before the revocation")
         }
     }
 
@@ -315,6 +316,15 @@ struct InventoryTests {
             #expect(list.status == .ok && list.contains("/assets/\(asset.id)") && list.contains("out of support"))
             let page = try await agent.get("/assets/\(asset.id)")
             #expect(page.status == .ok && page.contains("LibreOffice") && page.contains("Écran noir") && page.contains("first inventory"))
+            // On the ticket page, staff remove the machine and name it again
+            let seq = try #require(location.split(separator: "/").last.map { String($0.prefix { $0.isNumber }) })
+            _ = try await agent.get("/tickets/\(seq)")
+            #expect(try await agent.post("/tickets/\(seq)/assets/\(asset.id)/remove", []).location != nil)
+            #expect(try await api.get("/api/v1/assets/\(asset.id)", token: w.admin).json(AssetDetailDTO.self).ticketIds.isEmpty, "removed from the ticket")
+            let ticketPage = try await agent.get("/tickets/\(seq)")
+            #expect(ticketPage.contains("Machine concerned") || ticketPage.contains("pc-compta-01"))
+            #expect(try await agent.post("/tickets/\(seq)/assets", [("asset", asset.id.uuidString)]).location?.contains("done=saved") == true)
+            #expect(try await api.get("/api/v1/assets/\(asset.id)", token: w.admin).json(AssetDetailDTO.self).ticketIds.count == 1)
             // Eve (another organization) and requesters do not see machines
             let eve = Browser(api)
             try await eve.signIn("eve@globex.example", World.password)

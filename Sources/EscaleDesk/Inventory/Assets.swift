@@ -78,7 +78,7 @@ public struct Assets: Sendable {
 
     public func detail(_ id: UUID, by actor: Actor) async throws -> AssetDetailDTO {
         let m = try await model(id, by: actor)
-        let inventory = InventoryIntake.stored(m.inventory) ?? MachineInventory.empty(name: m.name)
+        let inventory = InventoryIntake.stored(m.inventory) ?? MachineInventory(name: m.name)
         return AssetDetailDTO(asset: try await dtos([m])[0], inventory: inventory, ticketIds: try await ticketIds(of: id, by: actor))
     }
 
@@ -100,6 +100,14 @@ public struct Assets: Sendable {
         let ids = try rows.map { try $0.decode(column: "ticket_id", as: UUID.self) }
         let visible = try await TicketRepository.find(ids: ids, scope: AccessPolicy.ticketScope(of: actor), on: desk.store.database)
         return ids.filter { visible[$0] != nil }
+    }
+
+    /// The machines of an organization a ticket could name, by name (the ticket page's choice: no coverage or support
+    /// computed, at most 300).
+    public func choices(organization: UUID, by actor: Actor) async throws -> [(id: UUID, name: String, users: String)] {
+        guard try scope(actor).contains(organization) else { return [] }
+        return try await AssetModel.query(on: desk.store.database).filter(\.$organizationId == organization).sort(\.$name)
+            .field(\.$id).field(\.$name).field(\.$users).limit(300).all().map { ($0.id!, $0.name, $0.users) }
     }
 
     /// The machines a ticket names.
@@ -170,11 +178,4 @@ public struct Assets: Sendable {
 
 extension Desk {
     public var assets: Assets { Assets(desk: self) }
-}
-
-extension MachineInventory {
-    /// What a machine with an unreadable stored inventory shows.
-    static func empty(name: String) -> MachineInventory {
-        MachineInventory(name: name)
-    }
 }

@@ -2,6 +2,7 @@ import EscaleAPI
 import EscaleCore
 import EscaleStore
 import FluentKit
+import SQLKit
 import Foundation
 import Synchronization
 
@@ -59,6 +60,13 @@ public struct EnrollmentTokens: Sendable {
               let org = try await OrganizationModel.find(m.organizationId, on: desk.store.database), org.active else { return nil }
         let found = (id: m.id!, organizationId: m.organizationId)
         desk.enrollmentCache.put(hash, found, now: desk.now)
+        // "Last used", at most once a minute a token (this read happens once per 10 s a token, on a cache miss).
+        if m.lastUsedAt.map({ desk.now.timeIntervalSince($0) > 60 }) ?? true {
+            let now = desk.now
+            try await desk.store.write { db in
+                try await (db as! any SQLDatabase).raw("UPDATE enrollment_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: m.id!)").run()
+            }
+        }
         return found
     }
 

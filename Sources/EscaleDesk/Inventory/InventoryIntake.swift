@@ -150,13 +150,17 @@ public struct InventoryIntake: Sendable {
             let ids = try rows.map { try $0.decode(column: "asset_id", as: UUID.self) }.filter { id in !models.contains { $0.id == id } }
             if !ids.isEmpty { models += try await AssetModel.query(on: db).filter(\.$id ~~ Array(ids.prefix(20))).all() }
         }
-        var out: [Candidate] = []
-        for m in models {
-            let rows = try await (db as! any SQLDatabase).raw("SELECT mac FROM asset_macs WHERE asset_id = \(bind: m.id!)").all()
-            let known = Set(try rows.map { try $0.decode(column: "mac", as: String.self) })
-            out.append(Candidate(model: m, known: .init(id: m.id!, deviceId: m.deviceId, systemUUID: m.systemUUID, serial: m.serial, name: m.name, macs: known)))
+        guard !models.isEmpty else { return [] }
+        // Every candidate's MAC addresses in one query.
+        let rows = try await (db as! any SQLDatabase).raw("""
+            SELECT asset_id, mac FROM asset_macs WHERE asset_id IN (\(binds: models.map { $0.id! }))
+            """).all()
+        var macsOf: [UUID: Set<String>] = [:]
+        for r in rows { macsOf[try r.decode(column: "asset_id", as: UUID.self), default: []].insert(try r.decode(column: "mac", as: String.self)) }
+        return models.map { m in
+            Candidate(model: m, known: .init(id: m.id!, deviceId: m.deviceId, systemUUID: m.systemUUID, serial: m.serial, name: m.name,
+                                             macs: macsOf[m.id!] ?? []))
         }
-        return out
     }
 
     static func apply(_ inv: MachineInventory, encoded: Data, digest: String, source: String, to m: AssetModel, now: Date) {

@@ -43,7 +43,7 @@ struct AssetPages {
         let assets = try await desk.assets.list(f, by: s.actor)
         let orgs = try await desk.listOrganizations(by: s.actor)
         let names = Dictionary(uniqueKeysWithValues: orgs.map { ($0.id, $0.name) })
-        let staleBefore = Date().addingTimeInterval(-30 * 86_400)
+        let staleBefore = desk.clock.now().addingTimeInterval(-30 * 86_400)
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: l.t("assets_title"), request: r)
         let rows = assets.map { a in
             Row(id: a.id.uuidString, name: a.name, organization: names[a.organizationId] ?? "", kind: l.t("asset_kind_\(a.kind.rawValue)"),
@@ -62,6 +62,21 @@ struct AssetPages {
     }
 
     struct Pair { let label: String; let value: String }
+
+    /// A history entry in the reader's language, from its recorded changes (the stored summary is the API's, in English).
+    static func summary(_ h: AssetHistoryDTO, _ l: Localizer) -> String {
+        guard let d = h.changes else { return "" }
+        // An inventory entry with nothing changed is recorded only for a reinstalled agent.
+        var parts: [String] = []
+        if !d.softwareAdded.isEmpty { parts.append(l.t("asset_change_added", String(d.softwareAdded.count))) }
+        if !d.softwareRemoved.isEmpty { parts.append(l.t("asset_change_removed", String(d.softwareRemoved.count))) }
+        if !d.softwareUpdated.isEmpty { parts.append(l.t("asset_change_updated", String(d.softwareUpdated.count))) }
+        if let m = d.memoryMB { parts.append(l.t("asset_change_memory", m.from.map(String.init) ?? "?", m.to.map(String.init) ?? "?")) }
+        if let os = d.os { parts.append(l.t("asset_change_os", os.from ?? "?", os.to ?? "?")) }
+        if !d.disksAdded.isEmpty || !d.disksRemoved.isEmpty { parts.append(l.t("asset_change_disks", String(d.disksAdded.count), String(d.disksRemoved.count))) }
+        if !d.volumesChanged.isEmpty || !d.networksChanged.isEmpty || d.cpuChanged != nil { parts.append(l.t("asset_change_hardware")) }
+        return parts.isEmpty ? l.t("asset_change_agent") : parts.joined(separator: ", ")
+    }
     struct AssetModel {
         let frame: Frame; let t: [String: String]; let id: String; let name: String; let organization: String; let organizationId: String
         let facts: [Pair]; let covered: Bool; let unsupported: Bool
@@ -81,7 +96,7 @@ struct AssetPages {
         let history = try await desk.assets.history(id, by: s.actor, limit: 50)
         let found = try await TicketRepository.find(ids: Array(d.ticketIds.prefix(50)), scope: AccessPolicy.ticketScope(of: s.actor), on: desk.store.database)
         let tickets = try await desk.dtos(d.ticketIds.compactMap { found[$0] })
-        let org = try await desk.listOrganizations(by: s.actor).first { $0.id == a.organizationId }?.name ?? ""
+        let org = try await desk.directory().organization(a.organizationId)?.name ?? ""
         let frame = try await PageContext.frame(l, session: s, desk: desk, title: a.name, request: r)
         var facts: [Pair] = [
             .init(label: l.t("inv_col_kind"), value: l.t("asset_kind_\(a.kind.rawValue)")),
@@ -93,7 +108,7 @@ struct AssetPages {
             .init(label: l.t("inv_col_last_seen"), value: l.dateTime(a.lastSeenAt)), .init(label: l.t("asset_first_seen"), value: l.dateTime(a.firstSeenAt)),
         ]
         if let bios = hw.bios { facts.append(.init(label: "BIOS", value: [bios.manufacturer, bios.version, bios.date].compactMap { $0 }.joined(separator: " "))) }
-        let cpus = hw.cpus.map { Pair(label: $0.name ?? "CPU", value: [$0.cores.map { "\($0) cores" }, $0.threads.map { "\($0) threads" }, $0.speedMHz.map { "\($0) MHz" }].compactMap { $0 }.joined(separator: ", ")) }
+        let cpus = hw.cpus.map { Pair(label: $0.name ?? "CPU", value: [$0.cores.map { l.t("asset_cores", String($0)) }, $0.threads.map { l.t("asset_threads", String($0)) }, $0.speedMHz.map { "\($0) MHz" }].compactMap { $0 }.joined(separator: ", ")) }
         let disks = hw.disks.map { Pair(label: [$0.name, $0.model].compactMap { $0 }.joined(separator: " "), value: Self.mb($0.sizeMB) + ($0.serial.map { " — \($0)" } ?? "")) }
         let volumes = hw.volumes.map { Pair(label: $0.mountPoint ?? $0.device ?? "—", value: "\($0.filesystem ?? "") \(Self.mb($0.freeMB)) / \(Self.mb($0.totalMB))") }
         let networks = hw.networks.map { Pair(label: $0.description ?? "—", value: ([$0.mac].compactMap { $0 } + $0.ipv4).joined(separator: " ")) }
@@ -103,7 +118,7 @@ struct AssetPages {
             frame: frame, t: frame.t, id: a.id.uuidString, name: a.name, organization: org, organizationId: a.organizationId.uuidString,
             facts: facts, covered: a.covered, unsupported: a.osSupport == .unsupported, cpus: cpus, disks: disks, volumes: volumes, networks: networks,
             peripherals: peripherals, hasPeripherals: !peripherals.isEmpty, software: d.software.sorted { $0.name.lowercased() < $1.name.lowercased() }, softwareCount: d.software.count,
-            history: history.map { .init(at: l.dateTime($0.at), atISO: l.iso($0.at), summary: $0.summary, kind: l.t("asset_history_\($0.kind)")) },
+            history: history.map { .init(at: l.dateTime($0.at), atISO: l.iso($0.at), summary: Self.summary($0, l), kind: l.t("asset_history_\($0.kind)")) },
             hasHistory: !history.isEmpty,
             tickets: tickets.map { .init(number: $0.number, seq: TicketNumber.parse($0.number) ?? 0, subject: $0.subject, status: l.t("status_\($0.status.rawValue)")) },
             hasTickets: !tickets.isEmpty))

@@ -86,12 +86,23 @@ struct TicketPages {
         router.post("/tickets/:seq/confirm") { request, context in try await setStatus(request, context, .closed, done: "confirmed") }
         router.post("/tickets/:seq/reopen") { request, context in try await setStatus(request, context, .inProgress, done: "reopened") }
         router.get("/attachments/:id") { request, context in try await download(request, context) }
+        router.post("/tickets/:seq/assets/:asset/remove") { request, context in
+            let s = try PageContext.requireStaff(request, context)
+            guard let seq = context.parameters.get("seq").flatMap(Int.init) else { throw DomainError.notFound("ticket") }
+            let asset = try context.uuid("asset", "asset")
+            let ticket = try await desk.ticket(number: seq, by: s.actor)
+            return try await PageContext.post(request, context, desk: desk, session: s, redraw: { _, _ in Views.redirect("/tickets/\(seq)") }) { _, s in
+                try await desk.store.write { db in try await desk.assets.unlink(ticket: ticket.id, asset: asset, by: s.actor, on: db) }
+                return "/tickets/\(seq)?done=saved"
+            }
+        }
         router.post("/tickets/:seq/assets") { request, context in
             let s = try PageContext.requireStaff(request, context)
             guard let seq = context.parameters.get("seq").flatMap(Int.init) else { throw DomainError.notFound("ticket") }
             let ticket = try await desk.ticket(number: seq, by: s.actor)
-            return try await PageContext.post(request, context, desk: desk, session: s, redraw: { message, _ in
-                Views.redirect("/tickets/\(seq)?done=saved")
+            return try await PageContext.post(request, context, desk: desk, session: s, redraw: { _, _ in
+                // Nothing was named (no machine chosen, or not one of the organization's): back to the ticket, no "saved".
+                Views.redirect("/tickets/\(seq)")
             }) { form, s in
                 guard let asset = form.uuid("asset") else { throw DomainError.invalid(field: "asset", "choose a machine") }
                 try await desk.store.write { db in try await desk.assets.link(ticket: ticket.id, asset: asset, by: s.actor, on: db) }
@@ -124,12 +135,9 @@ struct TicketPages {
         let named = try await desk.assets.assets(ofTicket: ticket.id, by: s.actor)
         header.machines = named.map { .init(id: $0.id.uuidString, name: $0.name, linkable: linkable) }
         if s.actor.role.isStaff {
-            var f = Assets.Filter()
-            f.organizationId = ticket.organizationId
-            f.limit = 300
             let taken = Set(named.map(\.id))
-            header.machineChoices = try await desk.assets.list(f, by: s.actor).filter { !taken.contains($0.id) }
-                .map { Option(value: $0.id.uuidString, label: $0.name + ($0.users.isEmpty ? "" : " (\($0.users.joined(separator: ", ")))"), selected: false) }
+            header.machineChoices = try await desk.assets.choices(organization: ticket.organizationId, by: s.actor).filter { !taken.contains($0.id) }
+                .map { Option(value: $0.id.uuidString, label: $0.name + ($0.users.isEmpty ? "" : " (\($0.users.replacingOccurrences(of: " ", with: ", ")))"), selected: false) }
         }
         let entries = TimelineView(TimelineRenderer(views: views).render(events.map { TimelineEntry($0, names: names, l: l) }, l),
                                    newestFirst: request.uri.queryParameters["order"] == "newest", path: "/tickets/\(ticket.seq)", l)
