@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "escale", targets: ["escale"]),
         .executable(name: "escale-bench", targets: ["escale-bench"]),
+        .executable(name: "escale-agent", targets: ["escale-agent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -36,7 +37,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "EscaleCore"),
-        .target(name: "EscaleAPI", dependencies: ["EscaleCore", "EscaleInventory"]),
+        .target(name: "EscaleAPI", dependencies: ["EscaleCore", "EscaleInventory", "EscaleAgentWire"]),
         // Protocols, each knowing nothing of the desk: tested (and fuzzed) alone.
         // RFC 5322/MIME: parsing what arrives, composing what leaves. Foundation only.
         .target(name: "EscaleMIME"),
@@ -55,6 +56,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The escale-agent's wire: messages, signed commands (Ed25519, nonce, expiry) and the agent's own inventory as
+        // GLPI JSON. The agent depends on it alone.
+        .target(name: "EscaleAgentWire", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "EscaleIMAP", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -74,7 +78,7 @@ let package = Package(
         .target(
             name: "EscaleDesk",
             dependencies: [
-                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleMIME", "EscaleAlerts", "EscaleCTI", "EscaleInventory",
+                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleMIME", "EscaleAlerts", "EscaleCTI", "EscaleInventory", "EscaleAgentWire",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -92,7 +96,7 @@ let package = Package(
         .target(
             name: "EscaleWeb",
             dependencies: [
-                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleDesk", "EscaleChannels", "EscaleAlerts", "EscaleCTI", "EscaleInventory",
+                "EscaleCore", "EscaleAPI", "EscaleStore", "EscaleDesk", "EscaleChannels", "EscaleAlerts", "EscaleCTI", "EscaleInventory", "EscaleAgentWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -111,6 +115,18 @@ let package = Package(
                 "EscaleWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // The agent installed on managed machines: the wire and an HTTP client, nothing of the desk.
+        .executableTarget(
+            name: "escale-agent",
+            dependencies: [
+                "EscaleAgentWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -136,10 +152,12 @@ let package = Package(
         .testTarget(name: "EscaleIntegrationWireTests", dependencies: ["EscaleAlerts", "EscaleCTI"]),
         // The inventory protocols against the real agents' captures, alone (and fuzzed).
         .testTarget(name: "EscaleInventoryTests", dependencies: ["EscaleInventory"]),
+        // The agent's wire alone: signatures, refusals, and its inventory read back by the server's parser.
+        .testTarget(name: "EscaleAgentWireTests", dependencies: ["EscaleAgentWire", "EscaleInventory"]),
         .testTarget(
             name: "EscaleWebTests",
             dependencies: [
-                "EscaleWeb", "EscaleInventory",
+                "EscaleWeb", "EscaleInventory", "EscaleAgentWire",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -6,6 +6,9 @@ public enum IntegrationType: String, Codable, Sendable, CaseIterable {
     case alertmanager
     case eventsV2 = "events_v2"
     case cti
+    /// The escale-agents' checks of one organization: made by the desk itself (never through the API), so failing
+    /// checks go through the same intake as any monitoring alert.
+    case escaleAgent = "escale_agent"
 
     public var isMonitoring: Bool { self != .cti }
 }

@@ -33,6 +33,10 @@ public enum TicketEventKind: String, Codable, Sendable, CaseIterable {
     case monitoring
     /// A phone call was attached (`field` the direction `in`/`out`, `newValue` the call's id, `minutes` talked). Internal.
     case call
+    /// A remote action on a machine of the ticket (`field` the run's status: `queued`, then `succeeded`, `failed`,
+    /// `timed_out`, `refused`, `expired`; `newValue` the exit code; `body` what and where, then the output's end).
+    /// Internal.
+    case remoteAction = "remote_action"
 }
 
 /// One entry of a ticket's append-only timeline. Never updated or deleted: audit, SLA and reports derive from it.

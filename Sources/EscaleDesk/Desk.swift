@@ -19,6 +19,9 @@ public struct DeskConfiguration: Sendable {
     public var mailReplyTo: MailboxName?
     /// The largest inventory an agent may send, decompressed (`ESCALE_INVENTORY_MAX_BYTES`): beyond, 413.
     public var inventoryMaxBytes = 32 * 1024 * 1024
+    /// How often escale-agents heartbeat, in seconds (`ESCALE_AGENT_HEARTBEAT_SECONDS`; their checks' changes are sent
+    /// at once anyway).
+    public var agentHeartbeatSeconds = 60
 
     /// The domain of outgoing Message-IDs: `mailFrom`'s, else the host of `publicURL`.
     public var mailDomain: String {
@@ -58,6 +61,8 @@ public final class Desk: Sendable {
     let enrollmentCache = EnrollmentCache()
     /// Inventory agents' contacts, written together about a second after the first.
     let contacts = ContactBuffer()
+    /// The escale-agents' resolved credentials, the server's signing key and the agents waiting for commands.
+    public let agentState = AgentState()
     /// Webhook and chat-hook deliveries go through it (nil: they fail and are retried, then reported).
     let outbound: (any OutboundHTTP)?
     let secrets = Mutex<[UInt8]?>(nil)

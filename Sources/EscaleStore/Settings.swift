@@ -8,16 +8,22 @@ public enum Settings {
     /// A random key for the server's signatures (acknowledge links, calendar feed tokens): made once, on first use,
     /// by whichever instance gets there first.
     public static func signingKey(store: Store) async throws -> [UInt8] {
-        if let key = try await read("signing_key", on: store.sql) { return key }
+        try await secret("signing_key", store: store)
+    }
+
+    /// 32 random bytes kept under `name`, made on first use by whichever instance gets there first (the agents'
+    /// Ed25519 key is `agent_signing_key`).
+    public static func secret(_ name: String, store: Store) async throws -> [UInt8] {
+        if let key = try await read(name, on: store.sql) { return key }
         var bytes = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
         let hex = Hex.encode(bytes)
         try await store.write { db in
-            try await (db as! any SQLDatabase).insert(into: "settings").columns("key", "value").values(SQLBind("signing_key"), SQLBind(hex))
+            try await (db as! any SQLDatabase).insert(into: "settings").columns("key", "value").values(SQLBind(name), SQLBind(hex))
                 .ignoringConflicts(with: ["key"]).run()
         }
-        return try await read("signing_key", on: store.sql)!
+        return try await read(name, on: store.sql)!
     }
 
     private static func read(_ key: String, on sql: any SQLDatabase) async throws -> [UInt8]? {

@@ -161,7 +161,7 @@ public final class Store: Sendable {
          M009_CreateTicketSLA(), M010_CreateJobs(), M011_CreateOnCall(), M012_CreateAuthThrottles(),
          M013_ContractPageBeforeTriage(), M014_IncidentAcknowledgedVia(), M015_RoutingAndLanguages(), M016_CreateFormDrafts(), M017_TicketSLAWarningIndexes(),
          M018_CreateCannedRepliesAndMacros(), M019_CreateTicketRelations(), M020_CreateSavedViews(),
-         M021_CreateMailIntake(), M022_CreateMailOutbox(), M023_CreateIntegrations(), M024_CreateChat(), M025_CreateAssets()]
+         M021_CreateMailIntake(), M022_CreateMailOutbox(), M023_CreateIntegrations(), M024_CreateChat(), M025_CreateAssets(), M026_CreateAgents()]
     }
 
     /// Applies pending migrations. On PostgreSQL an advisory lock makes concurrent starts wait for each other.

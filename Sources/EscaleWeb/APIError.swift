@@ -36,6 +36,8 @@ public enum APIError: Error, Sendable {
     case upgradeRequired
     /// An inventory agent without an enrollment token in force.
     case enrollmentRequired
+    /// An escale-agent call without a credential in force.
+    case agentUnknown
     /// A PDF was asked for and no headless Chromium could print it.
     case pdfUnavailable
 }
@@ -109,6 +111,7 @@ struct ProblemMiddleware: RouterMiddleware {
             case .chatChannelNotFound: return p(404, "Unknown chat channel", "no active chat channel has this key (see GET /api/v1/chat/channels)")
             case .upgradeRequired: return p(426, "Upgrade required", "this address is a WebSocket: connect with 'Upgrade: websocket'")
             case .pdfUnavailable: return p(501, "PDF unavailable", "printing to PDF needs Chromium on this server (apt-get install chromium, or ESCALE_CHROMIUM): ask for format=html and print it")
+            case .agentUnknown: return p(401, "Unknown agent", "send 'Authorization: Bearer <credential>' of an enrolled agent; a revoked or replaced agent enrolls again: escale-agent enroll --server URL --token TOKEN")
             case .enrollmentRequired: return p(401, "Unknown enrollment token", "give the agent the server address of an enrollment token in force: …/enroll/<token>/ocsinventory (POST /api/v1/organizations/{id}/enrollment-tokens)")
             }
         case let e as ChatError:

@@ -16,6 +16,8 @@ public struct AppConfiguration: Sendable {
     public var maxUploadBytes = 25 * 1024 * 1024
     /// The largest inventory an agent may send, decompressed.
     public var inventoryMaxBytes = 32 * 1024 * 1024
+    /// How often escale-agents heartbeat, in seconds.
+    public var agentHeartbeatSeconds = 60
     public var bcryptCost: UInt8 = 12
     public var adminEmail: String?
     public var adminPassword: String?
@@ -78,6 +80,12 @@ public struct AppConfiguration: Sendable {
                 throw Invalid(description: "ESCALE_INVENTORY_MAX_BYTES must be a number of bytes between 65536 and 1073741824, got '\(m)'")
             }
             c.inventoryMaxBytes = v
+        }
+        if let h = env["ESCALE_AGENT_HEARTBEAT_SECONDS"] {
+            guard let v = Int(h), (5...3_600).contains(v) else {
+                throw Invalid(description: "ESCALE_AGENT_HEARTBEAT_SECONDS must be between 5 and 3600 seconds, got '\(h)'")
+            }
+            c.agentHeartbeatSeconds = v
         }
         if let p = env["ESCALE_DATABASE_CONNECTIONS"] {
             guard let v = Int(p), (1...64).contains(v) else { throw Invalid(description: "ESCALE_DATABASE_CONNECTIONS must be between 1 and 64 (per core), got '\(p)'") }

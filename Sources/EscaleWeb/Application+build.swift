@@ -27,6 +27,7 @@ public func buildApplication(
                                            publicURL: config.publicURL ?? "http://\(config.hostname):\(config.port)",
                                            mailFrom: config.mailFrom, mailReplyTo: config.mailReplyTo)
         deskConfig.inventoryMaxBytes = config.inventoryMaxBytes
+        deskConfig.agentHeartbeatSeconds = config.agentHeartbeatSeconds
         let desk = try Desk(store: store, clock: clock, config: deskConfig, logger: logger, outbound: HTTPOutbound(), mail: config.mailTransport)
         inspect(desk)
         try await bootstrapAdministrator(desk, config: config, logger: logger)
@@ -112,6 +113,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     ChatController(desk: desk, runner: runner, limits: chatLimits).registerPublic(on: api)
     // Inventory agents post to the desk's root (their protocols' paths), not to the API.
     InventoryController(desk: desk).register(on: router)
+    AgentController(desk: desk).register(on: router)
 
     let authenticated = api.group().add(middleware: AuthMiddleware(desk: desk))
     AuthController(desk: desk).register(on: authenticated)
@@ -127,6 +129,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     IntegrationController(desk: desk, runner: runner).register(on: authenticated)
     ChatController(desk: desk, runner: runner, limits: chatLimits).register(on: authenticated)
     AssetController(desk: desk, runner: runner, views: views).register(on: authenticated)
+    RemoteActionController(desk: desk, runner: runner).register(on: authenticated)
 
     // The web interface: session cookie instead of bearer token, HTML error pages.
     let assets = try StaticController.load()

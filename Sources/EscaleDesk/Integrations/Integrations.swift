@@ -44,6 +44,9 @@ public struct Integrations: Sendable {
 
     public func create(_ input: IntegrationInput, by actor: Actor, on db: any Database) async throws -> IntegrationDTO {
         try AccessPolicy.require(actor, .manageDirectory)
+        guard input.type != .escaleAgent else {
+            throw DomainError.invalid(field: "type", "the escale-agent's integration is made by the desk for each organization with agents")
+        }
         let m = IntegrationModel()
         m.id = UUID(); m.type = input.type.rawValue; m.createdAt = desk.now; m.tokenGeneration = 1
         try await apply(input, to: m, on: db)
@@ -168,6 +171,7 @@ public struct Integrations: Sendable {
         case .alertmanager: "\(base)/api/v1/alerts/alertmanager/\(token)"
         case .eventsV2: "\(base)/api/v1/alerts/events/\(token)"
         case .cti: "\(base)/api/v1/cti/\(token)"
+        case .escaleAgent: "\(base)/agent/v1"
         }
         let last: Date?
         if let known = lastDelivery {

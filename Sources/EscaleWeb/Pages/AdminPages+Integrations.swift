@@ -79,7 +79,7 @@ extension AdminPages {
                       lastISO: i.lastDeliveryAt.map(l.iso), active: i.active)
             },
             hasIntegrations: !list.isEmpty,
-            types: IntegrationType.allCases.map { Option(value: $0.rawValue, label: l.t("integration_type_\($0.rawValue)"), selected: $0 == .alertmanager) },
+            types: IntegrationType.allCases.filter { $0 != .escaleAgent }.map { Option(value: $0.rawValue, label: l.t("integration_type_\($0.rawValue)"), selected: $0 == .alertmanager) },
             organizations: [Option(value: "", label: "—", selected: true)] + orgs.filter(\.active).map { Option(value: $0.id.uuidString, label: $0.name, selected: false) }),
             status: error == nil ? .ok : .unprocessableContent)
     }
@@ -113,6 +113,8 @@ extension AdminPages {
             "POST \(i.url)\n{\"routing_key\": \"\(i.routingKey ?? "")\", \"event_action\": \"trigger\", \"dedup_key\": \"…\",\n \"payload\": {\"summary\": \"…\", \"source\": \"…\", \"severity\": \"critical\"}}"
         case .cti:
             "curl -X POST --data \"event=newCall&from=0123456789&to=3000&direction=in&callId=1&user[]=Agent\" \(i.url)"
+        case .escaleAgent:
+            "escale-agent enroll --server \(desk.config.publicURL) --token <enrollment token>"
         }
         return views.page("admin_integration", IntegrationPage(
             frame: b.frame, t: b.t, tab: b.tab, error: b.error,

@@ -260,6 +260,7 @@ struct TimelineEntry {
         case .merged: summary = l.t(e.field == "from" ? "event_merged_from" : "event_merged_into", e.newValue ?? "")
         case .monitoring: summary = l.strings["event_monitoring_\(e.field ?? "")"] ?? l.t("event_monitoring")
         case .call: summary = l.t(e.field == "out" ? "event_call_out" : "event_call_in")
+        case .remoteAction: summary = l.strings["event_remote_action_\(e.field ?? "")"] ?? l.t("event_remote_action")
         }
     }
 
