@@ -22,11 +22,12 @@ final class AgentService: Sendable {
         var lastInventory: Date?
         var inventoryDue = true
         var ledger: NonceLedger
+        /// Commands running now: the desk sends one again when it missed the acknowledgement.
+        var executing: Set<UUID> = []
     }
     private let runtime: Mutex<Runtime>
     /// A verdict changed: heartbeat now rather than at the next tick.
-    private let kick: AsyncStream<Void>.Continuation
-    private let kicks: AsyncStream<Void>
+    private let kicked = Mutex(false)
 
     init(state: AgentState, directory: URL, heartbeatOverride: Int?) throws {
         self.state = state
@@ -36,7 +37,6 @@ final class AgentService: Sendable {
         verifier = try CommandVerifier(serverKeyBase64: state.serverKey, agentId: state.agentId)
         runtime = Mutex(Runtime(heartbeatSeconds: heartbeatOverride ?? state.heartbeatSeconds, inventorySeconds: state.inventorySeconds,
                                 ledger: AgentState.loadLedger(from: directory)))
-        (kicks, kick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     func log(_ s: String) {
@@ -92,13 +92,12 @@ final class AgentService: Sendable {
         }
     }
 
-    /// Sleeps until the delay passes or a verdict changes.
+    /// Sleeps until the delay passes or a verdict changes (looked at every quarter of a second).
     private func firstOf(_ delay: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: delay) }
-            group.addTask { for await _ in self.kicks { return } }
-            await group.next()
-            group.cancelAll()
+        let end = ContinuousClock.now + delay
+        while ContinuousClock.now < end, !Task.isCancelled {
+            if kicked.withLock({ k in defer { k = false }; return k }) { return }
+            try? await Task.sleep(for: .milliseconds(250))
         }
     }
 
@@ -126,7 +125,7 @@ final class AgentService: Sendable {
                     }
                     if changed {
                         self.log("check \(spec.name): \(result.status.rawValue) — \(result.message)")
-                        self.kick.yield()
+                        self.kicked.withLock { $0 = true }
                     }
                 }
             }
@@ -161,6 +160,9 @@ final class AgentService: Sendable {
             }
         }
         switch verified {
+        case .failure(.replayed) where CommandRefusal.claimedRun(signed).map({ id in runtime.withLock { $0.executing.contains(id) } }) == true:
+            // Sent again because our acknowledgement was lost: acknowledge again, never run twice.
+            if let id = CommandRefusal.claimedRun(signed) { await acknowledge(id) }
         case let .failure(refusal):
             log("command \(CommandRefusal.claimedRun(signed)?.uuidString.lowercased() ?? "?") \(refusal)")
             if let id = CommandRefusal.claimedRun(signed) {
@@ -175,16 +177,34 @@ final class AgentService: Sendable {
                     status: .refused, detail: "refused: the agent cannot record the command's nonce (\(error))", finishedAt: Date()))
                 return
             }
-            Task { await self.execute(command) }
+            runtime.withLock { _ = $0.executing.insert(command.id) }
+            await acknowledge(command.id)
+            Task {
+                await self.execute(command)
+                self.runtime.withLock { _ = $0.executing.remove(command.id) }
+            }
+        }
+    }
+
+    /// Tells the desk the command arrived and runs (an empty chunk at offset 0): until then the desk sends it again.
+    private func acknowledge(_ id: UUID) async {
+        for attempt in 0..<3 {
+            do {
+                try await http.postNoReply(AgentWire.outputPath(id), json: RunOutput(offset: 0, chunk: ""))
+                return
+            } catch {
+                log("acknowledgement of \(id.uuidString.lowercased()) not delivered (\(attempt + 1)): \(error)")
+                try? await Task.sleep(for: .seconds(1))
+            }
         }
     }
 
     private func execute(_ command: Command) async {
         log("running \(command.label) (\(command.id.uuidString.lowercased()))")
         let stream = RunStream(limit: command.outputLimit)
-        // Output goes out about once a second while the script runs.
+        // Output goes out about once a second while the script runs (never cancelled mid-request: it stops when told).
         let streamer = Task {
-            while !Task.isCancelled {
+            while !stream.done.withLock({ $0 }) {
                 try? await Task.sleep(for: .seconds(1))
                 await self.flush(command.id, stream, final: false)
             }
@@ -192,7 +212,8 @@ final class AgentService: Sendable {
         let outcome = await ScriptRunner.run(command.script, timeout: command.timeoutSeconds) { bytes in
             stream.buffer.withLock { $0.append(bytes) }
         }
-        streamer.cancel()
+        stream.done.withLock { $0 = true }
+        await streamer.value
         await flush(command.id, stream, final: true)
         let (sent, truncated) = stream.buffer.withLock { ($0.sent, $0.truncated) }
         let result = RunResult(status: outcome.status, exitCode: outcome.exitCode, outputBytes: sent, truncated: truncated,
@@ -209,19 +230,14 @@ final class AgentService: Sendable {
         log("\(command.label): \(outcome.status.rawValue)\(outcome.exitCode.map { " (exit \($0))" } ?? "")")
     }
 
-    /// Sends what output is ready, one sender at a time; a failed chunk is sent again (the server keeps it once).
+    /// Sends what output is ready; a chunk that failed stays in the buffer and goes again (the server keeps it once).
     private func flush(_ run: UUID, _ stream: RunStream, final: Bool) async {
-        if final {
-            while stream.sending.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(50)) }
-        }
-        guard stream.sending.withLock({ s -> Bool in if s { return false }; s = true; return true }) else { return }
-        defer { stream.sending.withLock { $0 = false } }
-        guard let (offset, text) = stream.buffer.withLock({ b -> (Int, String)? in b.take(final: final).map { (b.sent, $0) } }) else { return }
         for attempt in 0..<5 {
+            guard let (offset, chunk) = stream.buffer.withLock({ b in b.ready(final: final).map { (b.sent, $0) } }) else { return }
             do {
-                try await http.postNoReply(AgentWire.outputPath(run), json: RunOutput(offset: offset, chunk: text))
-                stream.buffer.withLock { $0.didSend(text) }
-                return
+                try await http.postNoReply(AgentWire.outputPath(run), json: RunOutput(offset: offset, chunk: chunk.text))
+                stream.buffer.withLock { $0.didSend(chunk) }
+                if !final { return }
             } catch {
                 log("output of \(run.uuidString.lowercased()) not delivered (\(attempt + 1)): \(error)")
                 try? await Task.sleep(for: .seconds(1 << attempt))
@@ -233,6 +249,6 @@ final class AgentService: Sendable {
 /// One run's output on its way: the buffer, and whether a chunk is being sent.
 final class RunStream: Sendable {
     let buffer: Mutex<OutputBuffer>
-    let sending = Mutex(false)
+    let done = Mutex(false)
     init(limit: Int) { buffer = Mutex(OutputBuffer(limit: limit)) }
 }

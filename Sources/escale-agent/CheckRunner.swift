@@ -53,7 +53,7 @@ enum CheckRunner {
                 return code < 400 ? (.ok, seconds, "\(url) answered \(code) in \(CheckVerdict.format((seconds * 1000).rounded())) ms")
                     : (.failing, seconds, "\(url) answered \(code)")
             } catch {
-                return (.failing, nil, "\(url) did not answer within \(CheckVerdict.format(threshold)) s: \(error)")
+                return (.failing, nil, "\(url) did not answer within \(CheckVerdict.format(threshold)) s (\(String("\(error)".prefix(120))))")
             }
         case .tcp:
             guard let target, let (host, port) = hostPort(target, defaultPort: nil) else { return (.failing, nil, "no host:port") }
@@ -65,7 +65,10 @@ enum CheckRunner {
                 let seconds = Date().timeIntervalSince(started)
                 return (.ok, seconds, "\(host):\(port) accepts connections")
             } catch {
-                return (.failing, nil, "\(host):\(port) refuses or does not answer: \(error)")
+                let text = "\(error)"
+                let why = text.contains("refused") ? "refuses connections" : text.lowercased().contains("timeout") || text.contains("timedOut")
+                    ? "does not answer within \(CheckVerdict.format(threshold)) s" : "cannot be reached (\(text.prefix(120)))"
+                return (.failing, nil, "\(host):\(port) \(why)")
             }
         case .certificate:
             guard let target, let (host, port) = hostPort(target, defaultPort: 443) else { return (.failing, nil, "no host") }

@@ -115,8 +115,9 @@ struct OutputBuffer {
         }
     }
 
-    /// The text ready to send (a trailing incomplete sequence waits for its end, unless `final`).
-    mutating func take(final: Bool) -> String? {
+    /// The text ready to send and how many buffered bytes it is (a trailing incomplete sequence waits for its end,
+    /// unless `final`). Nothing leaves the buffer until `didSend`: a chunk that failed is offered again.
+    func ready(final: Bool) -> (text: String, bytes: Int)? {
         guard !pending.isEmpty else { return nil }
         var cut = pending.count
         if !final {
@@ -131,11 +132,12 @@ struct OutputBuffer {
             }
         }
         guard cut > 0 else { return nil }
-        let text = String(decoding: pending[0..<cut], as: UTF8.self)
-        pending.removeFirst(cut)
-        kept += cut
-        return text
+        return (String(decoding: pending[0..<cut], as: UTF8.self), cut)
     }
 
-    mutating func didSend(_ text: String) { sent += text.utf8.count }
+    mutating func didSend(_ chunk: (text: String, bytes: Int)) {
+        pending.removeFirst(chunk.bytes)
+        kept += chunk.bytes
+        sent += chunk.text.utf8.count
+    }
 }

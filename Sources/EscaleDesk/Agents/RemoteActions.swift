@@ -265,12 +265,21 @@ public struct RemoteActions: Sendable {
         }
     }
 
+    /// A command sent but not acknowledged (the agent posts an empty chunk on receipt) within this delay is sent
+    /// again: the connection that carried it may have died with the reply. The agent never runs one twice.
+    public static let acknowledgementDelay: TimeInterval = 30
+
     private func take(_ agent: AgentState.Identity) async throws -> [SignedCommand] {
         let db = desk.store.database
-        let queued = try await RemoteRunModel.query(on: db).filter(\.$agentId == agent.agentId).filter(\.$status == RunStatus.queued.rawValue)
+        let now = desk.now
+        let unacknowledged = now.addingTimeInterval(-Self.acknowledgementDelay)
+        let queued = try await RemoteRunModel.query(on: db).filter(\.$agentId == agent.agentId)
+            .group(.or) { or in
+                or.filter(\.$status == RunStatus.queued.rawValue)
+                    .group(.and) { $0.filter(\.$status == RunStatus.sent.rawValue).filter(\.$deliveredAt < unacknowledged) }
+            }
             .sort(\.$issuedAt).limit(20).all()
         guard !queued.isEmpty else { return [] }
-        let now = desk.now
         return try await desk.store.write { db in
             var out: [SignedCommand] = []
             let sql = db as! any SQLDatabase
@@ -279,7 +288,7 @@ public struct RemoteActions: Sendable {
                     // Only if still queued: another instance may have sent it meanwhile.
                     let n = try await sql.raw("""
                         UPDATE remote_runs SET status = 'expired', finished_at = \(bind: now), detail = 'the machine did not pick it up in time'
-                        WHERE id = \(bind: r.id!) AND status = 'queued' RETURNING id
+                        WHERE id = \(bind: r.id!) AND status IN ('queued', 'sent') RETURNING id
                         """).all()
                     if !n.isEmpty, let t = r.ticketId {
                         try await self.timeline(t, [TicketEvent(kind: .remoteAction, actorId: nil, at: now, isPublic: false,
@@ -287,8 +296,10 @@ public struct RemoteActions: Sendable {
                     }
                     continue
                 }
+                // Only if nobody else sent it meanwhile (another instance, another poll of the same agent).
                 let n = try await sql.raw("""
-                    UPDATE remote_runs SET status = 'sent', delivered_at = \(bind: now) WHERE id = \(bind: r.id!) AND status = 'queued' RETURNING id
+                    UPDATE remote_runs SET status = 'sent', delivered_at = \(bind: now) WHERE id = \(bind: r.id!)
+                    AND (status = 'queued' OR (status = 'sent' AND delivered_at < \(bind: unacknowledged))) RETURNING id
                     """).all()
                 if !n.isEmpty, let signed = try? AgentWire.decoder().decode(SignedCommand.self, from: Data(r.command.utf8)) { out.append(signed) }
             }
