@@ -227,4 +227,52 @@ struct AgentTests {
             #expect(agentless.count == 2)
         }
     }
+
+    @Test("pages: the machine's agent, checks and runs with their output; a remote action from the machine's page and from a ticket's, refusals shown")
+    func pages() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let a = try await Self.enroll(api, w, name: "pc-accueil")
+            let check: AgentCheckDTO = try await api.create("/api/v1/agent-checks", token: w.admin,
+                                                           AgentCheckInput(organizationId: w.acme.id, name: "Print spooler", kind: .systemd, target: "cups.service"))
+            _ = try await Self.call(api, .post, "/agent/v1/heartbeat", credential: a.credential,
+                                    body: Heartbeat(agentVersion: "1.0.0", results: [CheckResult(checkId: check.id, status: .failing, message: "cups.service is inactive", at: Date())]))
+            let agent = Browser(api, language: "fr")
+            try await agent.signIn(w.agent1.email, World.password)
+            let page = try await agent.get("/assets/\(a.assetId)")
+            #expect(page.status == .ok && page.contains("Print spooler") && page.contains("cups.service is inactive") && page.contains("en échec"))
+            #expect(page.contains("Redémarrer un service") && page.contains("/assets/\(a.assetId)/actions"))
+            // A bad parameter: the page again with the reason, nothing queued.
+            let refused = try await agent.post("/assets/\(a.assetId)/actions", [("action", "restart-service"), ("parameter", "cups; reboot")])
+            #expect(refused.status == .ok && refused.contains("systemd"), "\(refused.status)")
+            #expect(try await api.get("/api/v1/remote-runs?asset_id=\(a.assetId)", token: w.admin).json(Page<RemoteRunDTO>.self).items.isEmpty)
+            let queued = try await agent.post("/assets/\(a.assetId)/actions", [("action", "restart-service"), ("parameter", "cups.service")])
+            #expect(queued.location?.contains("done=saved") == true, "\(queued.status) \(queued.html.prefix(300))")
+            let run = try #require(try await api.get("/api/v1/remote-runs?asset_id=\(a.assetId)", token: w.admin).json(Page<RemoteRunDTO>.self).items.first)
+            _ = try await Self.call(api, .post, "/agent/v1/runs/\(run.id.uuidString.lowercased())/output", credential: a.credential,
+                                    body: RunOutput(offset: 0, chunk: "<script>alert(1)</script> restarted"))
+            _ = try await Self.call(api, .post, "/agent/v1/runs/\(run.id.uuidString.lowercased())/result", credential: a.credential,
+                                    body: RunResult(status: .succeeded, exitCode: 0, outputBytes: 35, finishedAt: Date()))
+            let after = try await agent.get("/assets/\(a.assetId)")
+            #expect(after.contains("réussie") && after.contains("&lt;script&gt;alert(1)&lt;/script&gt; restarted") && !after.contains("<script>alert(1)"))
+            // From a ticket naming the machine.
+            let ticket: TicketDTO = try await api.create("/api/v1/tickets", token: w.aliceToken,
+                                                         TicketInput(subject: "Imprimante", description: "Rien ne sort", impact: .low, urgency: .medium))
+            _ = try await api.post("/api/v1/tickets/\(ticket.id)/assets", token: w.admin, TicketAssetInput(assetId: a.assetId))
+            let seq = try #require(TicketNumber.parse(ticket.number))
+            let ticketPage = try await agent.get("/tickets/\(seq)")
+            #expect(ticketPage.contains("/tickets/\(seq)/actions") && ticketPage.contains("Lancer une action à distance"))
+            let fromTicket = try await agent.post("/tickets/\(seq)/actions", [("asset", a.assetId.uuidString), ("action", "collect-logs"), ("parameter", "")])
+            #expect(fromTicket.location?.contains("done=saved") == true)
+            let onTicket = try await api.get("/api/v1/remote-runs?ticket_id=\(ticket.id)", token: w.admin).json(Page<RemoteRunDTO>.self).items
+            #expect(onTicket.count == 1 && onTicket[0].action == "collect-logs")
+            let timeline = try await agent.get("/tickets/\(seq)")
+            #expect(timeline.contains("action à distance envoyée à la machine"))
+            // Requesters see no machine page, no action form.
+            let alice = Browser(api)
+            try await alice.signIn("alice@acme.example", World.password)
+            #expect(try await alice.get("/assets/\(a.assetId)").status != .ok)
+            #expect(!(try await alice.get("/tickets/\(seq)").contains("/actions")))
+        }
+    }
 }

@@ -122,6 +122,13 @@ public struct Agents: Sendable {
                         checks: try await desk.agentChecks.states(asset: assetId))
     }
 
+    /// Which of these machines have a live escale-agent.
+    public func withAgent(_ assetIds: [UUID]) async throws -> Set<UUID> {
+        guard !assetIds.isEmpty else { return [] }
+        return Set(try await AgentModel.query(on: desk.store.database).filter(\.$assetId ~~ assetIds).filter(\.$revokedAt == nil)
+            .field(\.$assetId).all().compactMap(\.assetId))
+    }
+
     /// An administrator revokes a machine's agent: its credential stops working at once on this instance, within
     /// seconds on the others.
     public func revoke(asset assetId: UUID, by actor: Actor) async throws {

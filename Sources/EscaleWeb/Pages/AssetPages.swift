@@ -15,6 +15,16 @@ struct AssetPages {
     func register(on router: RouterGroup<EscaleContext>) {
         router.get("/assets") { r, c in try await list(r, c) }
         router.get("/assets/:id") { r, c in try await asset(r, c, id: try c.uuid("id", "asset")) }
+        // A remote action on this machine (support staff; who may run what is the desk's rule).
+        router.post("/assets/:id/actions") { r, c in
+            let s = try PageContext.requireStaff(r, c)
+            let id = try c.uuid("id", "asset")
+            return try await PageContext.post(r, c, desk: desk, session: s, redraw: { message, _ in try await asset(r, c, id: id, error: message) }) { form, s in
+                guard let action = form.text("action"), !action.isEmpty else { throw DomainError.invalid(field: "action", "choose an action") }
+                _ = try await desk.remoteActions.run(RemoteRunInput(action: action, assetIds: [id], parameter: form.text("parameter")), by: s.actor)
+                return "/assets/\(id.uuidString)?done=saved#runs"
+            }
+        }
     }
 
     static func mb(_ v: Int?) -> String { v.map { $0 >= 1024 ? String(format: "%.1f GB", Double($0) / 1024) : "\($0) MB" } ?? "—" }
@@ -86,9 +96,17 @@ struct AssetPages {
         let tickets: [Ticket]; let hasTickets: Bool
         struct History { let at: String; let atISO: String; let summary: String; let kind: String }
         struct Ticket { let number: String; let seq: Int; let subject: String; let status: String }
+        let error: String?
+        let agent: Agent?; let actions: [Option]; let canRun: Bool; let runs: [Run]; let hasRuns: Bool
+        struct Agent { let version: String; let seen: String; let seenISO: String; let checks: [Check]; let hasChecks: Bool }
+        struct Check { let name: String; let failing: Bool; let status: String; let message: String; let since: String; let sinceISO: String }
+        struct Run {
+            let label: String; let status: String; let bad: Bool; let exitCode: String; let at: String; let atISO: String; let output: String
+            let hasOutput: Bool; let detail: String; let truncated: Bool
+        }
     }
 
-    private func asset(_ r: Request, _ c: EscaleContext, id: UUID) async throws -> Response {
+    private func asset(_ r: Request, _ c: EscaleContext, id: UUID, error: String? = nil) async throws -> Response {
         let s = try PageContext.requireSession(r, c)
         let l = PageContext.localizer(request: r, session: s)
         let d = try await desk.assets.detail(id, by: s.actor)
@@ -114,6 +132,12 @@ struct AssetPages {
         let networks = hw.networks.map { Pair(label: $0.description ?? "—", value: ([$0.mac].compactMap { $0 } + $0.ipv4).joined(separator: " ")) }
         let peripherals = hw.monitors.map { Pair(label: l.t("asset_monitor"), value: [$0.manufacturer, $0.name, $0.serial].compactMap { $0 }.joined(separator: " ")) }
             + hw.printers.map { Pair(label: l.t("asset_printer"), value: [$0.name, $0.port].compactMap { $0 }.joined(separator: " — ")) }
+        // The escale-agent: its checks' verdicts, the actions one may run, and the last runs with their output.
+        let agent = try await desk.agents.agent(ofAsset: id)
+        let staff = s.actor.role.isStaff
+        let runs = staff ? try await desk.remoteActions.runs(asset: id, ticket: nil, by: s.actor, limit: 20) : []
+        let actions = staff && agent != nil ? try await desk.remoteActions.catalogue(by: s.actor) : []
+        let french = l.lang == "fr"
         return views.page("asset", AssetModel(
             frame: frame, t: frame.t, id: a.id.uuidString, name: a.name, organization: org, organizationId: a.organizationId.uuidString,
             facts: facts, covered: a.covered, unsupported: a.osSupport == .unsupported, cpus: cpus, disks: disks, volumes: volumes, networks: networks,
@@ -121,6 +145,34 @@ struct AssetPages {
             history: history.map { .init(at: l.dateTime($0.at), atISO: l.iso($0.at), summary: Self.summary($0, l), kind: l.t("asset_history_\($0.kind)")) },
             hasHistory: !history.isEmpty,
             tickets: tickets.map { .init(number: $0.number, seq: TicketNumber.parse($0.number) ?? 0, subject: $0.subject, status: l.t("status_\($0.status.rawValue)")) },
-            hasTickets: !tickets.isEmpty))
+            hasTickets: !tickets.isEmpty,
+            error: error,
+            agent: agent.map { g in
+                .init(version: g.version, seen: l.dateTime(g.lastSeenAt), seenISO: l.iso(g.lastSeenAt),
+                      checks: g.checks.map { .init(name: $0.name, failing: $0.status == .failing, status: l.t("check_status_\($0.status.rawValue)"),
+                                                   message: $0.message, since: l.dateTime($0.changedAt), sinceISO: l.iso($0.changedAt)) },
+                      hasChecks: !g.checks.isEmpty)
+            },
+            actions: actions.map { Option(value: $0.id, label: Self.actionName($0, french: french), selected: false) },
+            canRun: !actions.isEmpty,
+            runs: runs.map(Self.runRow(l)), hasRuns: !runs.isEmpty))
+    }
+
+    static func actionName(_ a: RemoteActionDTO, french: Bool) -> String {
+        guard a.kind == .library, let lib = RemoteActionLibrary(rawValue: a.id) else { return a.name + " (script)" }
+        let name = RemoteActions.libraryName(lib, french: french)
+        switch a.parameter {
+        case "unit": return name + (french ? " — unité systemd" : " — systemd unit")
+        case "time": return name + (french ? " — HH:MM ou now" : " — HH:MM or now")
+        default: return name
+        }
+    }
+
+    static func runRow(_ l: Localizer) -> (RemoteRunDTO) -> AssetModel.Run {
+        { r in
+            .init(label: r.label, status: l.t("run_status_\(r.status.rawValue)"), bad: [.failed, .timedOut, .refused, .expired].contains(r.status),
+                  exitCode: r.exitCode.map(String.init) ?? "", at: l.dateTime(r.issuedAt), atISO: l.iso(r.issuedAt), output: r.output,
+                  hasOutput: !r.output.isEmpty, detail: r.detail ?? "", truncated: r.truncated)
+        }
     }
 }

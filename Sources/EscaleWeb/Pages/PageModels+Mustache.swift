@@ -231,6 +231,9 @@ extension TicketHeader: MustacheParent {
         case "hasMachines": hasMachines
         case "machineChoices": machineChoices
         case "hasMachineChoices": hasMachineChoices
+        case "agentMachines": agentMachines
+        case "remoteActions": remoteActions
+        case "canRunRemote": canRunRemote
         default: nil
         }
     }

@@ -164,6 +164,10 @@ struct TicketHeader {
     /// Staff: the organization's machines the ticket could name.
     var machineChoices: [Option] = []
     var hasMachineChoices: Bool { !machineChoices.isEmpty }
+    /// Staff: the ticket's machines with an escale-agent, and the remote actions one may run on them.
+    var agentMachines: [Option] = []
+    var remoteActions: [Option] = []
+    var canRunRemote: Bool { !agentMachines.isEmpty && !remoteActions.isEmpty }
 
     /// The monitoring problem behind the ticket.
     struct AlertView {

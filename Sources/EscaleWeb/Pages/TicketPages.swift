@@ -96,6 +96,21 @@ struct TicketPages {
                 return "/tickets/\(seq)?done=saved"
             }
         }
+        // A remote action on one of the ticket's machines: queued, then every step on the timeline.
+        router.post("/tickets/:seq/actions") { request, context in
+            let s = try PageContext.requireStaff(request, context)
+            guard let seq = context.parameters.get("seq").flatMap(Int.init) else { throw DomainError.notFound("ticket") }
+            let ticket = try await desk.ticket(number: seq, by: s.actor)
+            return try await PageContext.post(request, context, desk: desk, session: s, redraw: { message, _ in
+                try await keep(Kept(error: message, draft: Draft()), seq: seq, session: s)
+            }) { form, s in
+                guard let asset = form.uuid("asset") else { throw DomainError.invalid(field: "asset", "choose a machine") }
+                guard let action = form.text("action") else { throw DomainError.invalid(field: "action", "choose an action") }
+                _ = try await desk.remoteActions.run(RemoteRunInput(action: action, assetIds: [asset], ticketId: ticket.id, parameter: form.text("parameter")),
+                                                     by: s.actor)
+                return "/tickets/\(seq)?done=saved"
+            }
+        }
         router.post("/tickets/:seq/assets") { request, context in
             let s = try PageContext.requireStaff(request, context)
             guard let seq = context.parameters.get("seq").flatMap(Int.init) else { throw DomainError.notFound("ticket") }
@@ -138,6 +153,12 @@ struct TicketPages {
             let taken = Set(named.map(\.id))
             header.machineChoices = try await desk.assets.choices(organization: ticket.organizationId, by: s.actor).filter { !taken.contains($0.id) }
                 .map { Option(value: $0.id.uuidString, label: $0.name + ($0.users.isEmpty ? "" : " (\($0.users.replacingOccurrences(of: " ", with: ", ")))"), selected: false) }
+            let agents = try await desk.agents.withAgent(named.map(\.id))
+            header.agentMachines = named.filter { agents.contains($0.id) }.map { Option(value: $0.id.uuidString, label: $0.name, selected: false) }
+            if !header.agentMachines.isEmpty {
+                header.remoteActions = try await desk.remoteActions.catalogue(by: s.actor)
+                    .map { Option(value: $0.id, label: AssetPages.actionName($0, french: l.lang == "fr"), selected: false) }
+            }
         }
         let entries = TimelineView(TimelineRenderer(views: views).render(events.map { TimelineEntry($0, names: names, l: l) }, l),
                                    newestFirst: request.uri.queryParameters["order"] == "newest", path: "/tickets/\(ticket.seq)", l)
