@@ -55,10 +55,14 @@ public struct ContractInput: Codable, Sendable {
     public var onCallPolicyId: UUID?
     public var escalationRules: [EscalationRuleDTO]?
     public var pageBeforeTriage: Bool?
+    /// Remote control (desktop, terminal) of the organization's machines waits for the requester's consent (default false).
+    public var remoteControlConsent: Bool?
     public init(name: String? = nil, perimeter: String, categories: [String]? = nil, validFrom: Day, validUntil: Day? = nil,
                 calendarId: UUID? = nil, slaPolicyId: UUID? = nil, onCall: Bool? = nil, requestersSeeOrganization: Bool? = nil,
-                onCallPolicyId: UUID? = nil, escalationRules: [EscalationRuleDTO]? = nil, pageBeforeTriage: Bool? = nil) {
+                onCallPolicyId: UUID? = nil, escalationRules: [EscalationRuleDTO]? = nil, pageBeforeTriage: Bool? = nil,
+                remoteControlConsent: Bool? = nil) {
         self.pageBeforeTriage = pageBeforeTriage
+        self.remoteControlConsent = remoteControlConsent
         self.name = name; self.perimeter = perimeter; self.categories = categories; self.validFrom = validFrom
         self.validUntil = validUntil; self.calendarId = calendarId; self.slaPolicyId = slaPolicyId; self.onCall = onCall
         self.requestersSeeOrganization = requestersSeeOrganization
@@ -67,7 +71,8 @@ public struct ContractInput: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case name, perimeter, categories, validFrom = "valid_from", validUntil = "valid_until", calendarId = "calendar_id", slaPolicyId = "sla_policy_id", onCall = "on_call", requestersSeeOrganization = "requesters_see_organization"
-        case onCallPolicyId = "on_call_policy_id", escalationRules = "escalation_rules", pageBeforeTriage = "page_before_triage"
+        case onCallPolicyId = "on_call_policy_id", escalationRules = "escalation_rules", pageBeforeTriage = "page_before_triage",
+             remoteControlConsent = "remote_control_consent"
     }
 }
 
@@ -86,12 +91,14 @@ public struct ContractDTO: Codable, Sendable {
     public var onCallPolicyId: UUID?
     public var escalationRules: [EscalationRuleDTO]
     public var pageBeforeTriage: Bool
+    public var remoteControlConsent: Bool
     public var active: Bool
     public var createdAt: Date
     public init(id: UUID, organizationId: UUID, name: String, perimeter: String, categories: [String], validFrom: Day,
                 validUntil: Day?, calendarId: UUID?, slaPolicyId: UUID?, onCall: Bool, requestersSeeOrganization: Bool,
-                onCallPolicyId: UUID?, escalationRules: [EscalationRuleDTO], pageBeforeTriage: Bool, active: Bool, createdAt: Date) {
+                onCallPolicyId: UUID?, escalationRules: [EscalationRuleDTO], pageBeforeTriage: Bool, remoteControlConsent: Bool = false, active: Bool, createdAt: Date) {
         self.pageBeforeTriage = pageBeforeTriage
+        self.remoteControlConsent = remoteControlConsent
         self.onCallPolicyId = onCallPolicyId; self.escalationRules = escalationRules
         self.id = id; self.organizationId = organizationId; self.name = name; self.perimeter = perimeter
         self.categories = categories; self.validFrom = validFrom; self.validUntil = validUntil; self.calendarId = calendarId
@@ -102,12 +109,14 @@ public struct ContractDTO: Codable, Sendable {
     public var input: ContractInput {
         ContractInput(name: name, perimeter: perimeter, categories: categories, validFrom: validFrom, validUntil: validUntil,
                       calendarId: calendarId, slaPolicyId: slaPolicyId, onCall: onCall, requestersSeeOrganization: requestersSeeOrganization,
-                      onCallPolicyId: onCallPolicyId, escalationRules: escalationRules, pageBeforeTriage: pageBeforeTriage)
+                      onCallPolicyId: onCallPolicyId, escalationRules: escalationRules, pageBeforeTriage: pageBeforeTriage,
+                      remoteControlConsent: remoteControlConsent)
     }
 
     enum CodingKeys: String, CodingKey {
         case id, organizationId = "organization_id", name, perimeter, categories, validFrom = "valid_from", validUntil = "valid_until", calendarId = "calendar_id", slaPolicyId = "sla_policy_id", onCall = "on_call", requestersSeeOrganization = "requesters_see_organization", active, createdAt = "created_at"
-        case onCallPolicyId = "on_call_policy_id", escalationRules = "escalation_rules", pageBeforeTriage = "page_before_triage"
+        case onCallPolicyId = "on_call_policy_id", escalationRules = "escalation_rules", pageBeforeTriage = "page_before_triage",
+             remoteControlConsent = "remote_control_consent"
     }
 }
 

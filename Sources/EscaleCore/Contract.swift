@@ -94,14 +94,18 @@ public struct Contract: Sendable, Equatable {
     /// Whether a priority 1–2 ticket logged by a requester pages on-call at once, before N1 has triaged it (by
     /// default it does not: N1 sees it first; a ticket logged or raised by staff pages as usual).
     public let pageBeforeTriage: Bool
+    /// Remote control of a machine (its desktop, a terminal) waits for the requester's consent on the ticket.
+    public let remoteControlConsent: Bool
     /// Automatic escalations, each fired at most once per ticket.
     public let escalationRules: [EscalationRule]
 
     public init(
         id: UUID, organizationId: UUID, perimeter: Perimeter, validFrom: Day, validUntil: Day?,
         calendarId: UUID? = nil, slaPolicyId: UUID? = nil, onCall: Bool = false, requestersSeeOrganization: Bool = false,
-        onCallPolicyId: UUID? = nil, escalationRules: [EscalationRule] = [], pageBeforeTriage: Bool = false
+        onCallPolicyId: UUID? = nil, escalationRules: [EscalationRule] = [], pageBeforeTriage: Bool = false,
+        remoteControlConsent: Bool = false
     ) throws {
+        self.remoteControlConsent = remoteControlConsent
         if Set(escalationRules).count != escalationRules.count {
             throw DomainError.invalid(field: "escalation_rules", "the same rule is given twice")
         }

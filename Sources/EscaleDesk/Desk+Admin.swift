@@ -82,6 +82,7 @@ extension Desk {
         m.slaPolicyId = replacement.slaPolicyId; m.onCall = replacement.onCall
         m.requestersSeeOrganization = replacement.requestersSeeOrganization
         m.pageBeforeTriage = replacement.pageBeforeTriage
+        m.remoteControlConsent = replacement.remoteControlConsent
         m.onCallPolicyId = replacement.onCallPolicyId; m.escalationRules = replacement.escalationRules
         try await m.save(on: db)
         // The organization's open tickets run on the new terms from now on.

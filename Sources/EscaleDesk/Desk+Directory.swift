@@ -89,7 +89,8 @@ extension Desk {
             id: id, organizationId: organizationId, perimeter: perimeter, validFrom: input.validFrom,
             validUntil: input.validUntil, calendarId: input.calendarId, slaPolicyId: input.slaPolicyId,
             onCall: input.onCall ?? false, requestersSeeOrganization: input.requestersSeeOrganization ?? false,
-            onCallPolicyId: input.onCallPolicyId, escalationRules: rules, pageBeforeTriage: input.pageBeforeTriage ?? false)
+            onCallPolicyId: input.onCallPolicyId, escalationRules: rules, pageBeforeTriage: input.pageBeforeTriage ?? false,
+            remoteControlConsent: input.remoteControlConsent ?? false)
         let m = ContractModel()
         m.id = contract.id
         m.organizationId = organizationId
@@ -107,6 +108,7 @@ extension Desk {
         m.onCall = contract.onCall
         m.requestersSeeOrganization = contract.requestersSeeOrganization
         m.pageBeforeTriage = contract.pageBeforeTriage
+        m.remoteControlConsent = contract.remoteControlConsent
         m.onCallPolicyId = contract.onCallPolicyId
         m.escalationRules = Self.payload(rules.map(EscalationRuleDTO.init))
         return m
@@ -137,7 +139,8 @@ extension Desk {
         return try Contract(id: m.id!, organizationId: m.organizationId, perimeter: perimeter, validFrom: Day(m.validFrom)!,
                             validUntil: m.validUntil.flatMap(Day.init), calendarId: m.calendarId, slaPolicyId: m.slaPolicyId,
                             onCall: m.onCall, requestersSeeOrganization: m.requestersSeeOrganization,
-                            onCallPolicyId: m.onCallPolicyId, escalationRules: try Self.escalationRules(m), pageBeforeTriage: m.pageBeforeTriage)
+                            onCallPolicyId: m.onCallPolicyId, escalationRules: try Self.escalationRules(m), pageBeforeTriage: m.pageBeforeTriage,
+                            remoteControlConsent: m.remoteControlConsent)
     }
 
     static func escalationRules(_ m: ContractModel) throws -> [EscalationRule] {
@@ -399,7 +402,8 @@ extension Desk {
         return ContractDTO(id: m.id!, organizationId: m.organizationId, name: m.name, perimeter: m.perimeter, categories: categories,
                            validFrom: c.validFrom, validUntil: c.validUntil, calendarId: m.calendarId, slaPolicyId: m.slaPolicyId,
                            onCall: m.onCall, requestersSeeOrganization: m.requestersSeeOrganization, onCallPolicyId: m.onCallPolicyId,
-                           escalationRules: c.escalationRules.map(EscalationRuleDTO.init), pageBeforeTriage: m.pageBeforeTriage, active: c.isActive(on: Day(now)), createdAt: m.createdAt)
+                           escalationRules: c.escalationRules.map(EscalationRuleDTO.init), pageBeforeTriage: m.pageBeforeTriage,
+                           remoteControlConsent: m.remoteControlConsent, active: c.isActive(on: Day(now)), createdAt: m.createdAt)
     }
 
     static func dto(_ u: UserModel, groupIds: [UUID]) -> UserDTO {

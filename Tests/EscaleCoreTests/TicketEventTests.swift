@@ -19,6 +19,7 @@ struct TicketEventTests {
         #expect(TicketEventKind.deliveryFailed.rawValue == "delivery_failed")
         #expect(TicketEventKind.merged.rawValue == "merged" && TicketEventKind.unlinked.rawValue == "unlinked")
         #expect(TicketEventKind.monitoring.rawValue == "monitoring" && TicketEventKind.call.rawValue == "call")
-        #expect(TicketEventKind.allCases.count == 17)
+        #expect(TicketEventKind.remoteAction.rawValue == "remote_action")
+        #expect(TicketEventKind.allCases.count == 18)
     }
 }

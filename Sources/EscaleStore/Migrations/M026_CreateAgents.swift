@@ -7,6 +7,7 @@ import SQLKit
 /// what ran is what was signed, and a changed row is refused by the agent.
 struct M026_CreateAgents: AsyncMigration {
     func prepare(on db: any Database) async throws {
+        try await db.schema("contracts").field("remote_control_consent", .bool, .required, .sql(.default(false))).update()
         try await db.schema("agents")
             .id()
             .field("organization_id", .uuid, .required, .references("organizations", "id"))
@@ -93,5 +94,6 @@ struct M026_CreateAgents: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         for table in ["remote_runs", "remote_scripts", "agent_check_states", "agent_checks", "agents"] { try await db.schema(table).delete() }
+        try await db.schema("contracts").deleteField("remote_control_consent").update()
     }
 }

@@ -48,6 +48,7 @@ public final class ContractModel: Model, @unchecked Sendable {
     @Field(key: "escalation_rules") public var escalationRules: String
     @Field(key: "requesters_see_organization") public var requestersSeeOrganization: Bool
     @Field(key: "page_before_triage") public var pageBeforeTriage: Bool
+    @Field(key: "remote_control_consent") public var remoteControlConsent: Bool
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
 }

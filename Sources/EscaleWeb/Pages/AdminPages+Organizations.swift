@@ -147,7 +147,7 @@ extension AdminPages {
     struct ContractForm {
         struct Rule { let index: Int; let number: Int; let triggers: [Option]; let percent: String; let actions: [Option]; let isNew: Bool }
         let id: String; let name: String; let validFrom: String; let validUntil: String
-        let onCall: Bool; let requestersSeeOrganization: Bool; let pageBeforeTriage: Bool
+        let onCall: Bool; let requestersSeeOrganization: Bool; let pageBeforeTriage: Bool; let remoteControlConsent: Bool
         let calendars: [Option]; let slaPolicies: [Option]; let onCallPolicies: [Option]
         /// The contract's rules, then an empty row to add one.
         let rules: [Rule]
@@ -199,7 +199,7 @@ extension AdminPages {
         let rules = k?.escalationRules ?? []
         return ContractForm(
             id: k?.id.uuidString ?? "", name: k?.name ?? "", validFrom: validFrom, validUntil: k?.validUntil?.description ?? "",
-            onCall: k?.onCall ?? false, requestersSeeOrganization: k?.requestersSeeOrganization ?? false, pageBeforeTriage: k?.pageBeforeTriage ?? false,
+            onCall: k?.onCall ?? false, requestersSeeOrganization: k?.requestersSeeOrganization ?? false, pageBeforeTriage: k?.pageBeforeTriage ?? false, remoteControlConsent: k?.remoteControlConsent ?? false,
             calendars: choices(calendars.map { ($0.id, $0.name) }, selected: k?.calendarId),
             slaPolicies: choices(slaPolicies.map { ($0.id, $0.name) }, selected: k?.slaPolicyId),
             onCallPolicies: choices(onCallPolicies.map { ($0.id, $0.name) }, selected: k?.onCallPolicyId),
@@ -235,7 +235,7 @@ extension AdminPages {
                              requestersSeeOrganization: form["requesters_see_organization"] == "on",
                              onCallPolicyId: try chosen("on_call_policy", field: "on_call_policy_id", kept: current?.onCallPolicyId),
                              escalationRules: form.fields["rule_trigger"] == nil ? current?.escalationRules : try escalationRules(form),
-                             pageBeforeTriage: form["page_before_triage"] == "on")
+                             pageBeforeTriage: form["page_before_triage"] == "on", remoteControlConsent: form["remote_control_consent"] == "on")
     }
 
     /// A chosen object, or none when left empty.
