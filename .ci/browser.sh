@@ -80,7 +80,7 @@ trap cleanup EXIT
 export PYTHONDONTWRITEBYTECODE=1 SE_OFFLINE=true
 start_server
 tests=0
-python3 -m pytest -q -p no:cacheprovider .ci/browser/test_ui.py .ci/browser/test_chat.py || { tests=$?; server_log "browser tests failed ($tests)"; }
+python3 -m pytest -q -p no:cacheprovider ${BROWSER_TESTS:-.ci/browser/test_ui.py .ci/browser/test_chat.py .ci/browser/test_remote.py} || { tests=$?; server_log "browser tests failed ($tests)"; }
 stop_server
 if [ "${SCREENSHOTS:-0}" = 1 ]; then
   # On a server of their own, so that the pages show the screenshot data, not the tests' tickets. Taken even when

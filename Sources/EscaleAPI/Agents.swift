@@ -145,6 +145,25 @@ public struct RemoteScriptInput: Codable, Sendable {
     }
 }
 
+/// Open a remote-control session (a terminal, or the desktop through the machine's VNC server).
+public struct RemoteSessionInput: Codable, Sendable {
+    public var assetId: UUID
+    /// `terminal` or `desktop`.
+    public var kind: String
+    public var ticketId: UUID?
+    /// Desktop: the machine's local VNC port (default 5900).
+    public var port: Int?
+    public init(assetId: UUID, kind: String, ticketId: UUID? = nil, port: Int? = nil) {
+        self.assetId = assetId; self.kind = kind; self.ticketId = ticketId; self.port = port
+    }
+    enum CodingKeys: String, CodingKey { case assetId = "asset_id", kind, ticketId = "ticket_id", port }
+}
+
+public struct RemoteConsentInput: Codable, Sendable {
+    public var allow: Bool
+    public init(allow: Bool) { self.allow = allow }
+}
+
 /// Run an action on one machine or many, from a ticket or not.
 public struct RemoteRunInput: Codable, Sendable {
     /// A library key or a script's id.

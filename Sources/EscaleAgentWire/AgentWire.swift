@@ -22,6 +22,8 @@ public enum AgentWire {
     public static let commandsPath = "agent/v1/commands"
     public static func outputPath(_ run: UUID) -> String { "agent/v1/runs/\(run.uuidString.lowercased())/output" }
     public static func resultPath(_ run: UUID) -> String { "agent/v1/runs/\(run.uuidString.lowercased())/result" }
+    /// A remote-control session's WebSocket (binary frames both ways: the terminal's bytes, or VNC's).
+    public static func tunnelPath(_ session: UUID) -> String { "agent/v1/tunnels/\(session.uuidString.lowercased())" }
 
     /// snake_case keys, ISO-8601 instants (whole seconds: what is signed must read back the same).
     public static func encoder() -> JSONEncoder {

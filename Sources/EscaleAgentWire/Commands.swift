@@ -5,7 +5,16 @@ import Foundation
 /// verify, is meant for another agent, has expired or was seen before (its nonce), so neither a tampered database
 /// row nor a replayed request can make a machine run anything.
 public struct Command: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable { case script }
+    public enum Kind: String, Codable, Sendable { case script, tunnel }
+
+    /// A remote-control session: the agent opens a WebSocket to `AgentWire.tunnelPath(id)` and relays it to a
+    /// terminal it starts (`terminal`) or to the machine's local VNC server (`desktop`, on `port`).
+    public struct Tunnel: Codable, Sendable, Equatable {
+        public enum Kind: String, Codable, Sendable { case terminal, desktop }
+        public var kind: Kind
+        public var port: Int?
+        public init(kind: Kind, port: Int? = nil) { self.kind = kind; self.port = port }
+    }
 
     /// The run this command is (its output and result are posted under this id).
     public var id: UUID
@@ -22,11 +31,13 @@ public struct Command: Codable, Sendable, Equatable {
     public var timeoutSeconds: Int
     /// Bytes of output kept (the rest is read and dropped, so the script never blocks on a full pipe).
     public var outputLimit: Int
+    /// Tunnels only; `timeoutSeconds` is then the session's longest duration.
+    public var tunnel: Tunnel?
 
     public init(id: UUID, agentId: UUID, nonce: String, issuedAt: Date, expiresAt: Date, kind: Kind = .script, label: String,
-                script: String, timeoutSeconds: Int, outputLimit: Int) {
+                script: String, timeoutSeconds: Int, outputLimit: Int, tunnel: Tunnel? = nil) {
         self.id = id; self.agentId = agentId; self.nonce = nonce; self.issuedAt = issuedAt; self.expiresAt = expiresAt; self.kind = kind
-        self.label = label; self.script = script; self.timeoutSeconds = timeoutSeconds; self.outputLimit = outputLimit
+        self.label = label; self.script = script; self.timeoutSeconds = timeoutSeconds; self.outputLimit = outputLimit; self.tunnel = tunnel
     }
 
     public static func newNonce() -> String {
@@ -138,11 +149,13 @@ public struct RunOutput: Codable, Sendable, Equatable {
 }
 
 public enum RunStatus: String, Codable, Sendable, CaseIterable {
+    /// A remote-control session waiting for the requester's consent (the contract asks for it), or refused by them.
+    case awaitingConsent = "awaiting_consent", declined
     case queued, sent, running, succeeded, failed
     case timedOut = "timed_out"
     case refused, expired, canceled
 
-    public var isFinal: Bool { ![.queued, .sent, .running].contains(self) }
+    public var isFinal: Bool { ![.awaitingConsent, .queued, .sent, .running].contains(self) }
 }
 
 public struct RunResult: Codable, Sendable, Equatable {

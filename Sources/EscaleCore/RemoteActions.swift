@@ -4,6 +4,8 @@ import Foundation
 /// built here from a checked parameter (never pasted text), and scripts administrators write.
 public enum RemoteActionKind: String, Codable, Sendable, CaseIterable {
     case library, script
+    /// Remote control: a terminal on the machine (as powerful as a script), or its desktop (as a library action).
+    case terminal, desktop
 }
 
 /// The vetted actions. Each builds its script from a parameter it validates first, so nothing a user types is ever
@@ -117,8 +119,8 @@ public enum RemoteActionPolicy {
         case .agent:
             let tier = actor.highestTier ?? .n1
             switch kind {
-            case .library: return tier >= .n2 || covered
-            case .script: return tier >= .n2
+            case .library, .desktop: return tier >= .n2 || covered
+            case .script, .terminal: return tier >= .n2
             }
         case .requester, .clientManager: return false
         }

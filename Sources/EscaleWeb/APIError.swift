@@ -38,6 +38,8 @@ public enum APIError: Error, Sendable {
     case enrollmentRequired
     /// An escale-agent call without a credential in force.
     case agentUnknown
+    /// A Debian package the remote-control pages need is not installed on the server.
+    case vendorMissing(String)
     /// A PDF was asked for and no headless Chromium could print it.
     case pdfUnavailable
 }
@@ -111,6 +113,7 @@ struct ProblemMiddleware: RouterMiddleware {
             case .chatChannelNotFound: return p(404, "Unknown chat channel", "no active chat channel has this key (see GET /api/v1/chat/channels)")
             case .upgradeRequired: return p(426, "Upgrade required", "this address is a WebSocket: connect with 'Upgrade: websocket'")
             case .pdfUnavailable: return p(501, "PDF unavailable", "printing to PDF needs Chromium on this server (apt-get install chromium, or ESCALE_CHROMIUM): ask for format=html and print it")
+            case let .vendorMissing(package): return p(404, "Not installed", "remote control needs Debian's \(package) package on this server: apt-get install \(package)")
             case .agentUnknown: return p(401, "Unknown agent", "send 'Authorization: Bearer <credential>' of an enrolled agent; a revoked or replaced agent enrolls again: escale-agent enroll --server URL --token TOKEN")
             case .enrollmentRequired: return p(401, "Unknown enrollment token", "give the agent the server address of an enrollment token in force: …/enroll/<token>/ocsinventory (POST /api/v1/organizations/{id}/enrollment-tokens)")
             }

@@ -35,6 +35,8 @@ public func buildApplication(
         let resumed = try await desk.resumeQueuedMail()
         if resumed > 0 { logger.notice("\(resumed) queued message(s) handed to the mail transport") }
         let chatLimits = ChatLimits(), hub = ChatHub(desk: desk)
+        let sockets = ChatSockets(desk: desk, hub: hub, limits: chatLimits).router()
+        RemoteSockets(desk: desk, hub: RemoteHub()).register(on: sockets)
         let router = try await buildRouter(desk: desk, countQueries: config.countQueries, trustedProxies: config.trustedProxies, chatLimits: chatLimits)
         let limits = config.connections, counter = ConnectionCounter(), trusted = config.trustedProxies, serverLogger = logger
         // The chat's WebSockets upgrade through a router of their own (only their two paths); every other request goes
@@ -44,7 +46,7 @@ public func buildApplication(
         return Application(
             router: router,
             server: GuardedUpgradeChannel.builder(
-                webSocketRouter: ChatSockets(desk: desk, hub: hub, limits: chatLimits).router(),
+                webSocketRouter: sockets,
                 configuration: .init(
                     http1: .init(additionalChannelHandlers: [
                         ConnectionGuard(limits: limits, counter: counter, exempt: { trusted.trusts($0) }, logger: serverLogger),
@@ -134,6 +136,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     // The web interface: session cookie instead of bearer token, HTML error pages.
     let assets = try StaticController.load()
     assets.register(on: router)
+    VendorController().register(on: router)
     let pages = router.group().add(middleware: WebSessionMiddleware(desk: desk)).add(middleware: PageErrorMiddleware(views: views))
         .add(middleware: NulGuardMiddleware())
     AuthPages(desk: desk, views: views).register(on: pages)
@@ -147,6 +150,7 @@ func buildRouter(desk: Desk, countQueries: Bool = false, trustedProxies: Trusted
     SearchPage(desk: desk, views: views).register(on: pages)
     CallPages(desk: desk, views: views).register(on: pages)
     AssetPages(desk: desk, views: views).register(on: pages)
+    RemotePages(desk: desk, views: views).register(on: pages)
     AdminPages(desk: desk, views: views).register(on: pages)
     MailPages(desk: desk, views: views).register(on: pages)
     MailTemplatePages(desk: desk, views: views).register(on: pages)

@@ -180,7 +180,12 @@ final class AgentService: Sendable {
             runtime.withLock { _ = $0.executing.insert(command.id) }
             await acknowledge(command.id)
             Task {
-                await self.execute(command)
+                switch command.kind {
+                case .script: await self.execute(command)
+                case .tunnel:
+                    self.log("opening \(command.label) (\(command.id.uuidString.lowercased()))")
+                    await Tunnel.run(command, state: self.state) { self.log($0) }
+                }
                 self.runtime.withLock { _ = $0.executing.remove(command.id) }
             }
         }

@@ -275,4 +275,53 @@ struct AgentTests {
             #expect(!(try await alice.get("/tickets/\(seq)").contains("/actions")))
         }
     }
+
+    @Test("remote control: who may open what, the requester's consent where the contract asks for it, a signed tunnel command once allowed")
+    func remoteControlConsent() async throws {
+        try await TestApp.run { api in
+            let w = try await World.make(api)
+            let org: OrganizationDTO = try await api.create("/api/v1/organizations", token: w.admin, OrganizationInput(name: "Cabinet Durand", domain: "durand.example"))
+            _ = try await api.create("/api/v1/organizations/\(org.id)/contracts", token: w.admin,
+                                     ContractInput(name: "Durand", perimeter: "infrastructure", validFrom: Day("2026-01-01")!, remoteControlConsent: true), as: ContractDTO.self)
+            let zoe: UserDTO = try await api.create("/api/v1/users", token: w.admin,
+                                                    UserInput(email: "zoe@durand.example", name: "Zoé Durand", role: .requester, password: World.password, organizationId: org.id))
+            let zoeToken = try await api.login(zoe.email, World.password)
+            let a = try await Self.enroll(api, w, name: "pc-zoe", organization: org.id)
+            let ticket: TicketDTO = try await api.create("/api/v1/tickets", token: zoeToken,
+                                                         TicketInput(subject: "Outlook plante", description: "Au démarrage", impact: .low, urgency: .medium))
+            // N1: no terminal (as powerful as a script).
+            #expect(try await api.post("/api/v1/remote-sessions", token: w.agent1Token, RemoteSessionInput(assetId: a.assetId, kind: "terminal", ticketId: ticket.id)).status == .forbidden)
+            // The contract asks for consent: only from the requester's ticket.
+            let noTicket = try await api.post("/api/v1/remote-sessions", token: w.agent2Token, RemoteSessionInput(assetId: a.assetId, kind: "desktop"))
+            #expect(noTicket.status == .unprocessableContent && noTicket.text.contains("consent"), "\(noTicket.text)")
+            #expect(try await api.post("/api/v1/remote-sessions", token: w.agent2Token, RemoteSessionInput(assetId: a.assetId, kind: "screen", ticketId: ticket.id)).status == .unprocessableContent)
+            let asked = try await api.post("/api/v1/remote-sessions", token: w.agent2Token, RemoteSessionInput(assetId: a.assetId, kind: "desktop", ticketId: ticket.id))
+            #expect(asked.status == .created, "\(asked.text)")
+            let session = try asked.json(RemoteRunDTO.self)
+            #expect(session.status == .awaitingConsent && session.kind == .desktop)
+            // Nothing reaches the machine before the requester answers; they see the request on their ticket.
+            #expect(try Self.decode(try await Self.call(api, .get, "/agent/v1/commands?wait=0", credential: a.credential), as: CommandBatch.self).commands.isEmpty)
+            #expect(try await api.get("/api/v1/tickets/\(ticket.id)/timeline", token: zoeToken).text.contains("awaiting_consent"))
+            // Nobody else answers for them.
+            #expect(try await api.post("/api/v1/remote-sessions/\(session.id)/consent", token: w.agent2Token, RemoteConsentInput(allow: true)).status == .forbidden)
+            let allowed = try await api.post("/api/v1/remote-sessions/\(session.id)/consent", token: zoeToken, RemoteConsentInput(allow: true))
+            let allowedRun = try allowed.json(RemoteRunDTO.self)
+            #expect(allowed.status == .ok && allowedRun.status == .queued, "\(allowed.text)")
+            #expect(try await api.post("/api/v1/remote-sessions/\(session.id)/consent", token: zoeToken, RemoteConsentInput(allow: false)).status == .conflict)
+            let batch = try Self.decode(try await Self.call(api, .get, "/agent/v1/commands?wait=0", credential: a.credential), as: CommandBatch.self)
+            var ledger = NonceLedger()
+            let command = try CommandVerifier(serverKeyBase64: a.enrollment.serverKey, agentId: a.enrollment.agentId)
+                .verify(try #require(batch.commands.first), now: api.desk.clock.now(), ledger: &ledger)
+            #expect(command.kind == .tunnel && command.tunnel == Command.Tunnel(kind: .desktop, port: 5900) && command.script.isEmpty)
+            // A refusal: declined, never sent.
+            let second = try await api.post("/api/v1/remote-sessions", token: w.agent2Token, RemoteSessionInput(assetId: a.assetId, kind: "terminal", ticketId: ticket.id))
+            let refused = try await api.post("/api/v1/remote-sessions/\(try second.json(RemoteRunDTO.self).id)/consent", token: zoeToken, RemoteConsentInput(allow: false))
+            let refusedRun = try refused.json(RemoteRunDTO.self)
+            #expect(refusedRun.status == .declined)
+            #expect(try Self.decode(try await Self.call(api, .get, "/agent/v1/commands?wait=0", credential: a.credential), as: CommandBatch.self).commands.isEmpty)
+            // The agent's tunnel socket, asked as a plain GET: not found for another agent's session.
+            let other = try await Self.enroll(api, w, name: "pc-autre")
+            #expect(try await Self.call(api, .get, "/agent/v1/tunnels/\(session.id.uuidString.lowercased())", credential: other.credential).status != .ok)
+        }
+    }
 }

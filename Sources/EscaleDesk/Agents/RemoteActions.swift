@@ -307,6 +307,18 @@ public struct RemoteActions: Sendable {
         }
     }
 
+    /// A run as the desk knows it, for an answer to someone already allowed to act on it (the requester's consent).
+    public func getAny(_ id: UUID) async throws -> RemoteRunDTO {
+        guard let r = try await RemoteRunModel.find(id, on: desk.store.database) else { throw DomainError.notFound("run") }
+        return dto(r, assetName: try await assetNames([r.assetId])[r.assetId] ?? "")
+    }
+
+    /// One of this agent's runs (nil for another's).
+    public func runForAgent(_ id: UUID, agent: AgentState.Identity) async throws -> RemoteRunDTO? {
+        guard let r = try await RemoteRunModel.find(id, on: desk.store.database), r.agentId == agent.agentId else { return nil }
+        return dto(r, assetName: "")
+    }
+
     private func ownRun(_ id: UUID, _ agent: AgentState.Identity, on db: any Database) async throws -> RemoteRunModel {
         guard let r = try await RemoteRunModel.find(id, on: db), r.agentId == agent.agentId else { throw DomainError.notFound("run") }
         return r

@@ -145,6 +145,19 @@ struct RemoteActionController {
             return try JSONBody.response(Page(items: try await remote.runs(asset: try q.uuid("asset_id"), ticket: try q.uuid("ticket_id"),
                                                                            by: try context.requireActor(), limit: try q.int("limit", in: 1...500) ?? 100)))
         }
+        api.post("remote-sessions") { request, context in
+            let input = try await JSONBody.decode(RemoteSessionInput.self, from: request).value
+            guard let kind = Command.Tunnel.Kind(rawValue: input.kind) else { throw DomainError.invalid(field: "kind", "terminal or desktop") }
+            let session = try await desk.remoteControl.open(kind, asset: input.assetId, ticket: input.ticketId, port: input.port, by: try context.requireActor())
+            return try JSONBody.response(session, status: .created)
+        }
+        api.post("remote-sessions/:id/consent") { request, context in
+            let input = try await JSONBody.decode(RemoteConsentInput.self, from: request).value
+            let id = try context.uuid("id", "session")
+            let actor = try context.requireActor()
+            try await desk.remoteControl.consent(id, allow: input.allow, by: actor)
+            return try JSONBody.response(try await desk.remoteActions.getAny(id))
+        }
         api.get("remote-runs/:id") { _, context in
             try JSONBody.response(try await remote.get(try context.uuid("id", "run"), by: try context.requireActor()))
         }

@@ -234,6 +234,8 @@ extension TicketHeader: MustacheParent {
         case "agentMachines": agentMachines
         case "remoteActions": remoteActions
         case "canRunRemote": canRunRemote
+        case "consents": consents
+        case "hasConsents": hasConsents
         default: nil
         }
     }

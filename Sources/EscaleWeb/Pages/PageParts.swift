@@ -168,6 +168,10 @@ struct TicketHeader {
     var agentMachines: [Option] = []
     var remoteActions: [Option] = []
     var canRunRemote: Bool { !agentMachines.isEmpty && !remoteActions.isEmpty }
+    /// The requester: remote-control sessions waiting for their consent.
+    struct Consent { let id: String; let label: String }
+    var consents: [Consent] = []
+    var hasConsents: Bool { !consents.isEmpty }
 
     /// The monitoring problem behind the ticket.
     struct AlertView {

@@ -160,6 +160,9 @@ struct TicketPages {
                     .map { Option(value: $0.id, label: AssetPages.actionName($0, french: l.lang == "fr"), selected: false) }
             }
         }
+        if ticket.requesterId == s.actor.userId {
+            header.consents = try await desk.remoteControl.awaitingConsent(ticket: ticket.id, by: s.actor).map { .init(id: $0.id.uuidString, label: $0.label) }
+        }
         let entries = TimelineView(TimelineRenderer(views: views).render(events.map { TimelineEntry($0, names: names, l: l) }, l),
                                    newestFirst: request.uri.queryParameters["order"] == "newest", path: "/tickets/\(ticket.seq)", l)
         let live = "/live?ticket=\(ticket.id.uuidString)"

@@ -17,7 +17,8 @@ struct StaticController {
     static func load() throws -> StaticController {
         var assets: [String: Asset] = [:]
         for (name, type) in [("app.css", "text/css; charset=utf-8"), ("app.js", "text/javascript; charset=utf-8"),
-                             ("chat.js", "text/javascript; charset=utf-8"), ("widget.js", "text/javascript; charset=utf-8")] {
+                             ("chat.js", "text/javascript; charset=utf-8"), ("widget.js", "text/javascript; charset=utf-8"),
+                             ("remote-terminal.js", "text/javascript; charset=utf-8"), ("remote-desktop.js", "text/javascript; charset=utf-8")] {
             guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "static") else {
                 throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Resources/static/\(name)"])
             }
