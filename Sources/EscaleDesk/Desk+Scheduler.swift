@@ -16,6 +16,8 @@ extension Desk {
         public static let onCallStep = "oncall.step"
         /// One message to one contact method, retried with backoff.
         public static let deliver = "notify.deliver"
+        /// An organization's monthly inventory document. Key `inventory-document:<organization>`.
+        public static let inventoryDocument = "inventory.document"
     }
 
     /// How long a claim holds a job before another runner may take it over (a crashed runner's jobs wait this long).
@@ -63,6 +65,7 @@ extension Desk {
             case JobKind.mailSend: try await runMailSend(job)
             case JobKind.passwordReset: try await runPasswordReset(job)
             case JobKind.alertResolve: try await runAlertResolve(job)
+            case JobKind.inventoryDocument: try await assets.runMonthlyDocument(job)
             default: throw DomainError.invalid(field: "kind", "no handler for job kind \(job.kind)")
             }
         } catch {

@@ -385,4 +385,38 @@ struct InventoryTests {
             #expect(detail.ticketIds.count == 2)
         }
     }
+
+    @Test("the inventory document is kept every month, in French and English, readable later as it was; the next month is scheduled")
+    func monthlyDocument() async throws {
+        let clock = MutableClock(Date(timeIntervalSince1970: 1_794_700_800)) // 2026-11-15 UTC
+        try await TestApp.run(clock: clock.clock) { api in
+            let w = try await World.make(api)
+            let t = try await Self.token(w)
+            #expect(try await Self.post(api, t.urls!.fusioninventory, try Self.zlib(Self.inventoryXML(device: "pc-1"))).status == .ok)
+            #expect(try await api.get("/api/v1/organizations/\(w.acme.id)/inventory-documents", token: w.admin).json(Page<ArchivedInventoryDocumentDTO>.self).items.isEmpty)
+            // December 1st, 03:00 UTC: November's document.
+            clock.set(Date(timeIntervalSince1970: 1_796_094_000 + 60))
+            _ = try await api.desk.drainDueJobs()
+            let archive = try await api.get("/api/v1/organizations/\(w.acme.id)/inventory-documents", token: w.agent1Token).json(Page<ArchivedInventoryDocumentDTO>.self).items
+            #expect(archive.map(\.period) == ["2026-11", "2026-11"] && Set(archive.map(\.language)) == ["fr", "en"] && archive.allSatisfy { $0.machines == 1 })
+            // A machine added since does not change November's document.
+            #expect(try await Self.post(api, t.urls!.glpi, Array(try AgentTests.machine("pc-accueil").glpiJSON(deviceId: "pc-2")), contentType: "application/json").status == .ok)
+            let november = try await api.get("/api/v1/organizations/\(w.acme.id)/inventory-document?period=2026-11&format=json&lang=fr", token: w.admin)
+            #expect(november.status == .ok && (november.object["machines"] as? [Any])?.count == 1, "\(november.text.prefix(300))")
+            let now = try await api.get("/api/v1/organizations/\(w.acme.id)/inventory-document?format=json&lang=fr", token: w.admin)
+            #expect((now.object["machines"] as? [Any])?.count == 2)
+            #expect(try await api.get("/api/v1/organizations/\(w.acme.id)/inventory-document?period=2026-13", token: w.admin).status == .unprocessableContent)
+            #expect(try await api.get("/api/v1/organizations/\(w.acme.id)/inventory-document?period=2025-01", token: w.admin).status == .notFound)
+            #expect(try await api.get("/api/v1/organizations/\(w.acme.id)/inventory-documents", token: w.eveToken).status != .ok)
+            // January 1st: December's.
+            clock.set(Date(timeIntervalSince1970: 1_798_772_400 + 60))
+            _ = try await api.desk.drainDueJobs()
+            // (Tokens last 30 days: a new one, six weeks later.)
+            let admin = try await api.login(TestApp.adminEmail, TestApp.adminPassword)
+            let laterReply = try await api.get("/api/v1/organizations/\(w.acme.id)/inventory-documents", token: admin)
+            #expect(laterReply.status == .ok, "\(laterReply.text)")
+            let later = try laterReply.json(Page<ArchivedInventoryDocumentDTO>.self).items
+            #expect(later.count == 4 && later.first?.period == "2026-12" && later.first?.machines == 2)
+        }
+    }
 }

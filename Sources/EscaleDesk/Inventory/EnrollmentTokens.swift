@@ -28,6 +28,8 @@ public struct EnrollmentTokens: Sendable {
         m.createdBy = actor.userId; m.createdAt = desk.now
         try await m.create(on: db)
         try await desk.audit(actor, "create", "enrollment_token", m.id, "\(name) (\(org.name))", on: db)
+        // From now on the organization has machines: its inventory document is kept every month.
+        try await desk.assets.scheduleMonthlyDocument(organization: organization, on: db)
         return dto(m, token: token)
     }
 

@@ -1,5 +1,6 @@
 import EscaleAPI
 import EscaleCore
+import EscaleInventory
 import EscaleStore
 import FluentKit
 import Foundation
@@ -137,5 +138,90 @@ extension Assets {
             organizationId: orgId, organization: org.name, generatedAt: now, language: language, perimeter: perimeter?.kind, machines: machines,
             software: software.map { .init(name: $0.name, version: $0.version, publisher: $0.publisher, machines: $0.machines) },
             systems: systems.values.sorted { ($0.machines, $1.os) > ($1.machines, $0.os) }, staleDays: staleDays, totals: totals)
+    }
+}
+
+/// One archived monthly document, as listed.
+public struct ArchivedInventoryDocumentDTO: Codable, Sendable, Equatable {
+    public var period: String
+    public var language: String
+    public var generatedAt: Date
+    public var machines: Int
+    enum CodingKeys: String, CodingKey { case period, language, generatedAt = "generated_at", machines }
+}
+
+extension Assets {
+    /// The 1st of the month after `date`, 03:00 UTC: when the month's document is made.
+    static func nextMonthStart(after date: Date) -> Date {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        let c = cal.dateComponents([.year, .month], from: date)
+        let first = cal.date(from: DateComponents(year: c.year, month: c.month, day: 1, hour: 3))!
+        return cal.date(byAdding: .month, value: 1, to: first)!
+    }
+
+    /// `2026-11` for an instant of November 2026 (UTC).
+    static func period(of date: Date) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        let c = cal.dateComponents([.year, .month], from: date)
+        return String(format: "%04d-%02d", c.year!, c.month!)
+    }
+
+    static func monthlyKey(_ organization: UUID) -> String { "inventory-document:\(organization.uuidString.lowercased())" }
+
+    /// Keeps the organization's next monthly document scheduled (idempotent: one job per organization).
+    func scheduleMonthlyDocument(organization: UUID, on db: any Database) async throws {
+        try await JobQueue.schedule(key: Self.monthlyKey(organization), kind: Desk.JobKind.inventoryDocument, at: Self.nextMonthStart(after: desk.now),
+                                    payload: Desk.payload(["organization": organization.uuidString]), now: desk.now, on: db)
+    }
+
+    /// The month that just ended, in both languages, then the next month's job.
+    func runMonthlyDocument(_ job: Job) async throws {
+        let payload = try Desk.payload([String: String].self, of: job)
+        guard let id = payload["organization"].flatMap(UUID.init(uuidString:)), let org = try await OrganizationModel.find(id, on: desk.store.database) else {
+            try await desk.complete(job) { _ in }
+            return
+        }
+        // Generated on the 1st: it describes the month before.
+        let period = Self.period(of: desk.now.addingTimeInterval(-86_400))
+        var rows: [InventoryDocumentModel] = []
+        for language in ["fr", "en"] {
+            let doc = try await document(of: org, language: language)
+            let m = InventoryDocumentModel()
+            m.id = UUID(); m.organizationId = id; m.period = period; m.language = language; m.generatedAt = desk.now; m.machines = doc.machines.count
+            m.document = Data(try InventoryBody.encode(Array(try JSONEncoder().encode(doc)), as: .zlib))
+            rows.append(m)
+        }
+        let ready = rows, active = org.active
+        try await desk.complete(job) { db in
+            for m in ready {
+                // A rerun of the same month replaces it.
+                try await InventoryDocumentModel.query(on: db).filter(\.$organizationId == id).filter(\.$period == m.period)
+                    .filter(\.$language == m.language).delete()
+                try await m.create(on: db)
+            }
+            if active { try await self.scheduleMonthlyDocument(organization: id, on: db) }
+        }
+    }
+
+    /// The organization's monthly documents, newest first.
+    public func archive(of organizationId: UUID, by actor: Actor) async throws -> [ArchivedInventoryDocumentDTO] {
+        guard try scope(actor).contains(organizationId) else { throw DomainError.notFound("organization") }
+        return try await InventoryDocumentModel.query(on: desk.store.database).filter(\.$organizationId == organizationId)
+            .field(\.$period).field(\.$language).field(\.$generatedAt).field(\.$machines)
+            .sort(\.$period, .descending).sort(\.$language).all()
+            .map { ArchivedInventoryDocumentDTO(period: $0.period, language: $0.language, generatedAt: $0.generatedAt, machines: $0.machines) }
+    }
+
+    /// One month's document as it was generated.
+    public func archived(of organizationId: UUID, period: String, language: String, by actor: Actor) async throws -> InventoryDocument {
+        guard try scope(actor).contains(organizationId) else { throw DomainError.notFound("organization") }
+        guard let m = try await InventoryDocumentModel.query(on: desk.store.database).filter(\.$organizationId == organizationId)
+            .filter(\.$period == period).filter(\.$language == language).first() else {
+            throw DomainError.notFound("inventory document of \(period.prefix(7))")
+        }
+        let bytes = try InventoryBody.decode(Array(m.document), contentType: nil, contentEncoding: nil, limit: 1 << 30).bytes
+        return try JSONDecoder().decode(InventoryDocument.self, from: Data(bytes))
     }
 }

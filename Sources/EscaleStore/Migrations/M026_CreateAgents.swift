@@ -84,6 +84,17 @@ struct M026_CreateAgents: AsyncMigration {
             .field("finished_at", .datetime)
             .unique(on: "nonce")
             .create()
+        // The monthly inventory documents, as generated (their data, zlib-compressed JSON; rendered on demand).
+        try await db.schema("inventory_documents")
+            .id()
+            .field("organization_id", .uuid, .required, .references("organizations", "id"))
+            .field("period", .string, .required)
+            .field("language", .string, .required)
+            .field("generated_at", .datetime, .required)
+            .field("machines", .int, .required)
+            .field("document", .data, .required)
+            .unique(on: "organization_id", "period", "language")
+            .create()
         let sql = db as! any SQLDatabase
         try await sql.create(index: "agents_asset").on("agents").column("asset_id").run()
         try await sql.create(index: "agent_checks_org").on("agent_checks").column("organization_id").run()
@@ -93,7 +104,7 @@ struct M026_CreateAgents: AsyncMigration {
     }
 
     func revert(on db: any Database) async throws {
-        for table in ["remote_runs", "remote_scripts", "agent_check_states", "agent_checks", "agents"] { try await db.schema(table).delete() }
+        for table in ["inventory_documents", "remote_runs", "remote_scripts", "agent_check_states", "agent_checks", "agents"] { try await db.schema(table).delete() }
         try await db.schema("contracts").deleteField("remote_control_consent").update()
     }
 }

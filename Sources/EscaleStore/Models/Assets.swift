@@ -17,6 +17,20 @@ public final class EnrollmentTokenModel: Model, @unchecked Sendable {
     public init() {}
 }
 
+/// An organization's inventory document of one month, in one language, as generated that month.
+public final class InventoryDocumentModel: Model, @unchecked Sendable {
+    public static let schema = "inventory_documents"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "organization_id") public var organizationId: UUID
+    /// `2026-11`: the month it describes (generated on the 1st of the next).
+    @Field(key: "period") public var period: String
+    @Field(key: "language") public var language: String
+    @Field(key: "generated_at") public var generatedAt: Date
+    @Field(key: "machines") public var machines: Int
+    @Field(key: "document") public var document: Data
+    public init() {}
+}
+
 /// A machine of an organization, as its last inventory described it. Its MAC addresses (`asset_macs`), software
 /// (`asset_software`) and tickets (`ticket_assets`) are plain rows without ids, written with SQLKit.
 public final class AssetModel: Model, @unchecked Sendable {

@@ -36,8 +36,21 @@ struct AssetController {
             let q = Query(request)
             let lang = try q.choice("lang", ["fr", "en"]) ?? "fr"
             let format = try q.choice("format", ["html", "pdf", "csv", "json"]) ?? "json"
-            let doc = try await assets.document(of: try context.uuid("id", "organization"), language: lang, by: try context.requireActor())
+            let org = try context.uuid("id", "organization"), actor = try context.requireActor()
+            // A past month's document as it was generated, or today's.
+            let doc: InventoryDocument
+            if let period = q.string("period") {
+                guard period.count == 7, period.dropFirst(4).first == "-", Int(period.prefix(4)) != nil, Int(period.suffix(2)).map({ (1...12).contains($0) }) == true else {
+                    throw APIError.invalidField("period", "a month such as 2026-11")
+                }
+                doc = try await assets.archived(of: org, period: period, language: lang, by: actor)
+            } else {
+                doc = try await assets.document(of: org, language: lang, by: actor)
+            }
             return try await InventoryDocumentRenderer(views: views).response(doc, format: format)
+        }
+        api.get("organizations/:id/inventory-documents") { _, context in
+            try JSONBody.response(Page(items: try await assets.archive(of: try context.uuid("id", "organization"), by: try context.requireActor())))
         }
         api.get("assets") { request, context in
             let q = Query(request)
