@@ -85,6 +85,7 @@ struct IsolationTests {
         case (.post, "/api/v1/tickets"):
             return json(TicketInput(subject: "x", description: "y", impact: .low, urgency: .low, organizationId: w.acme.id))
         case (.post, "/api/v1/tickets/{id}/comments"): return json(CommentInput(body: "hello", isPublic: true))
+        case (.post, "/api/v1/remote-sessions/{id}/consent"): return json(RemoteConsentInput(allow: true))
         case (.post, "/api/v1/tickets/{id}/escalate"): return json(EscalateInput(tier: .n2, reason: "because"))
         case (.post, "/api/v1/tickets/{id}/worklogs"): return json(WorkLogInput(minutes: 5))
         case (.post, "/api/v1/tickets/{id}/attachments"): return ByteBuffer(string: "data")

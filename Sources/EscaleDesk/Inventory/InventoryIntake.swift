@@ -65,19 +65,42 @@ public struct InventoryIntake: Sendable {
         let deviceId = rawDeviceId.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !deviceId.isEmpty else { throw DomainError.invalid(field: "DEVICEID", "the inventory names no device id") }
         guard deviceId.count <= 255 else { throw DomainError.invalid(field: "DEVICEID", "at most 255 characters") }
-        let encoded = Data(try InventoryBody.encode(Array(try JSONEncoder().encode(inventory)), as: .zlib))
-        let digest = inventory.digest
+        // One encoding for both the stored inventory (in canonical order) and its digest.
+        let (json, digest) = inventory.canonicalJSON()
+        let encoded = Data(try InventoryBody.encode(Array(json), as: .zlib))
+        // What changed is worked out before the write, on a read connection: reading the previous inventory back and
+        // comparing takes longer than the write itself, and SQLite has one writer.
+        let prepared = try? await prepare(inventory, digest: digest, deviceId: deviceId, organization: token.organizationId)
         do {
-            return try await write(inventory, encoded: encoded, digest: digest, deviceId: deviceId, source: source, token: token)
+            return try await write(inventory, encoded: encoded, digest: digest, deviceId: deviceId, source: source, token: token, prepared: prepared)
         } catch let e as any DatabaseError where e.isConstraintFailure {
             // Two first inventories of one new machine raced (the agent id is unique per organization): the second
             // finds the first's machine now.
-            return try await write(inventory, encoded: encoded, digest: digest, deviceId: deviceId, source: source, token: token)
+            return try await write(inventory, encoded: encoded, digest: digest, deviceId: deviceId, source: source, token: token, prepared: nil)
         }
     }
 
+    /// The machine this inventory is about and what changed since its stored one, as read before the write; used by
+    /// the write only if the machine is still at that version.
+    struct Prepared: Sendable {
+        let assetId: UUID
+        let version: Int
+        let old: MachineInventory?
+        let diff: InventoryDiff?
+    }
+
+    private func prepare(_ inventory: MachineInventory, digest: String, deviceId: String, organization: UUID) async throws -> Prepared? {
+        let macs = Set(inventory.macAddresses.map { $0.lowercased() })
+        let candidates = try await Self.candidates(organization: organization, deviceId: deviceId, inventory: inventory, macs: macs, on: desk.store.database)
+        let incoming = AssetIdentity.Incoming(deviceId: deviceId, systemUUID: inventory.systemUUID, serial: inventory.serial, name: inventory.name, macs: macs)
+        guard case let .existing(id) = AssetIdentity.match(incoming, among: candidates.map(\.known)),
+              let m = candidates.first(where: { $0.model.id == id })?.model, m.digest != digest else { return nil }
+        let old = Self.stored(m.inventory)
+        return Prepared(assetId: id, version: m.version, old: old, diff: old.map { InventoryDiff.between($0, inventory) })
+    }
+
     private func write(_ inventory: MachineInventory, encoded: Data, digest: String, deviceId: String, source: String,
-                       token: (id: UUID, organizationId: UUID)) async throws -> Outcome {
+                       token: (id: UUID, organizationId: UUID), prepared: Prepared?) async throws -> Outcome {
         let now = desk.now
         let org = token.organizationId
         return try await desk.store.write { db in
@@ -106,8 +129,13 @@ public struct InventoryIntake: Sendable {
                     try await sql.raw("UPDATE assets SET last_seen_at = \(bind: now), last_inventory_at = \(bind: now) WHERE id = \(bind: id)").run()
                     return .unchanged(id)
                 }
-                let old = Self.stored(m.inventory)
-                let diff = old.map { InventoryDiff.between($0, inventory) }
+                // Worked out before the write when the machine has not changed since; else now.
+                let old: MachineInventory?, diff: InventoryDiff?
+                if let p = prepared, p.assetId == id, p.version == m.version {
+                    old = p.old; diff = p.diff
+                } else {
+                    old = Self.stored(m.inventory); diff = old.map { InventoryDiff.between($0, inventory) }
+                }
                 let softwareChanged = diff.map { !$0.softwareAdded.isEmpty || !$0.softwareRemoved.isEmpty || !$0.softwareUpdated.isEmpty } ?? true
                 let reinstalled = m.deviceId != deviceId
                 m.deviceId = deviceId; m.version += 1; m.enrollmentTokenId = token.id

@@ -15,7 +15,7 @@ enum SafeRedirect {
         "/admin/mail", "/admin/mail/templates", "/admin/mail/templates/:kind/:language", "/password/forgot", "/password/reset",
         "/resolution/:ticket/:user/:sig", "/resolution/done",
         "/admin/integrations", "/admin/integrations/:id", "/calls", "/calls/:id", "/calls/:id/popup",
-        "/chat", "/chat/frame", "/chat/widget.js", "/admin/chat-channels", "/admin/chat-channels/:id", "/assets", "/assets/:id",
+        "/chat", "/chat/frame", "/chat/widget.js", "/admin/chat-channels", "/admin/chat-channels/:id", "/assets", "/assets/:id", "/remote/:id",
     ].map { $0.split(separator: "/").map(String.init) }
 
     /// The normalised local target, or "/" when `raw` is not one.

@@ -59,6 +59,11 @@ enum TestApp {
             config.databaseURL = database!.url
         }
         defer { if database != nil { Task { await postgresSlots.signal() } } }
+        // On SQLite too, a bounded number of applications at once: ninety suites migrating and hashing passwords
+        // together on two cores starved each other's connection requests past the pool's timeout.
+        let sqlite = database == nil && config.databaseURL == nil
+        if sqlite { await sqliteSlots.wait() }
+        defer { if sqlite { Task { await sqliteSlots.signal() } } }
         let outcome: Result<T, any Error>
         do {
             var logger = Logger(label: "escale.test")
@@ -100,6 +105,9 @@ actor AsyncSemaphore {
 /// Each application holds its pool (up to 4 connections per event loop) and a listening connection per notification
 /// channel (live pages, chat): 16 at once stay under the test server's 200 connections.
 let postgresSlots = AsyncSemaphore(16)
+
+/// SQLite applications running at once (each migrates a fresh database and has two connections).
+let sqliteSlots = AsyncSemaphore(12)
 
 /// A throwaway PostgreSQL database per test, created from the CI database URL.
 struct PostgresTestDatabase {
