@@ -4,20 +4,8 @@ import Foundation
 extension MachineInventory {
     /// A stable digest of the normalised content: lists are sorted first, so the order the agent listed things in never
     /// matters. Equal digests mean nothing changed, so a repeated inventory costs one comparison. Hex SHA-256.
-    public var digest: String { canonicalJSON().digest }
-
-    /// The canonical inventory's JSON (lists in one order, keys sorted) and its digest, from one encoding: what the
-    /// desk stores is what it hashed.
-    public func canonicalJSON() -> (json: Data, digest: String) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(canonical)) ?? Data()
-        let digest = SHA256.hash(data: data).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-        return (data, digest)
-    }
+    /// The SHA-256 of the inventory as the desk stores it (`storage()`): what is stored is what was hashed.
+    public var digest: String { storage().digest }
 
     /// The same inventory with every list in one order.
     var canonical: MachineInventory {

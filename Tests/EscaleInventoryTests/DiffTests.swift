@@ -121,3 +121,29 @@ struct DiffTests {
         #expect(try JSONDecoder().decode(InventoryDiff.self, from: diffJSON) == diff)
     }
 }
+
+@Suite("How the desk stores an inventory")
+struct StorageTests {
+    @Test("written and read back: the same inventory in canonical order, awkward characters and absent values kept; the old JSON still read")
+    func roundTrip() throws {
+        var m = MachineInventory(name: "pc-42", fqdn: "pc-42.example.org", systemUUID: "4c4c", serial: "SN\t1", memoryMB: 8192)
+        m.os = MachineInventory.OperatingSystem(name: "Debian", version: "12", fullName: "Debian GNU/Linux 12", kernel: nil, arch: "x86_64", servicePack: nil)
+        m.software = [
+            .init(name: "zsh", version: "5.9", publisher: "Debian", arch: "amd64"),
+            .init(name: "a\\b\ttab\nline", version: nil, publisher: "", arch: nil, installDate: "2026-01-02"),
+            .init(name: "émoji 🚀", version: "1.0", publisher: "Éditeur", arch: "all"),
+        ]
+        m.users = ["marie", "jean"]
+        let (bytes, digest) = m.storage()
+        let read = try #require(MachineInventory.fromStorage(bytes))
+        #expect(Set(read.software) == Set(m.software) && read.software.count == 3)
+        #expect(read.software.map(\.name) == read.software.map(\.name).sorted(), "canonical order")
+        #expect(read.software.first { $0.name.hasPrefix("a\\") }?.version == nil && read.software.first { $0.name.hasPrefix("a\\") }?.publisher == "")
+        #expect(read.name == "pc-42" && read.serial == "SN\t1" && read.os?.fullName == "Debian GNU/Linux 12" && Set(read.users) == ["marie", "jean"])
+        #expect(read.storage().digest == digest, "stored, read and stored again: the same bytes")
+        // What was stored before this format: the whole inventory as JSON.
+        let legacy = Array(try JSONEncoder().encode(m))
+        #expect(MachineInventory.fromStorage(legacy) == m)
+        #expect(MachineInventory.fromStorage(Array("EINV1\nnot json".utf8)) == nil)
+    }
+}

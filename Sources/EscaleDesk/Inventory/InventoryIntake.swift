@@ -66,8 +66,8 @@ public struct InventoryIntake: Sendable {
         guard !deviceId.isEmpty else { throw DomainError.invalid(field: "DEVICEID", "the inventory names no device id") }
         guard deviceId.count <= 255 else { throw DomainError.invalid(field: "DEVICEID", "at most 255 characters") }
         // One encoding for both the stored inventory (in canonical order) and its digest.
-        let (json, digest) = inventory.canonicalJSON()
-        let encoded = Data(try InventoryBody.encode(Array(json), as: .zlib))
+        let (stored, digest) = inventory.storage()
+        let encoded = Data(try InventoryBody.encode(stored, as: .zlib))
         // What changed is worked out before the write, on a read connection: reading the previous inventory back and
         // comparing takes longer than the write itself, and SQLite has one writer.
         let prepared = try? await prepare(inventory, digest: digest, deviceId: deviceId, organization: token.organizationId)
@@ -216,8 +216,8 @@ public struct InventoryIntake: Sendable {
 
     /// A stored inventory, or nil when it cannot be read (it is then rewritten whole).
     static func stored(_ data: Data) -> MachineInventory? {
-        guard let json = try? InventoryBody.decode(Array(data), contentType: nil, contentEncoding: nil, limit: 64 << 20).bytes else { return nil }
-        return try? JSONDecoder().decode(MachineInventory.self, from: Data(json))
+        guard let bytes = try? InventoryBody.decode(Array(data), contentType: nil, contentEncoding: nil, limit: 64 << 20).bytes else { return nil }
+        return MachineInventory.fromStorage(bytes)
     }
 
     /// Only what changed: rows of removed and updated packages deleted, rows of added and updated ones inserted (a
