@@ -85,6 +85,10 @@ public struct InventoryIntake: Sendable {
     struct Prepared: Sendable {
         let assetId: UUID
         let version: Int
+        /// The same inventory as stored, from the same agent: only "last seen" to write.
+        let unchanged: Bool
+        /// The machine's MAC addresses as stored.
+        let macs: Set<String>
         let old: MachineInventory?
         let diff: InventoryDiff?
     }
@@ -94,9 +98,14 @@ public struct InventoryIntake: Sendable {
         let candidates = try await Self.candidates(organization: organization, deviceId: deviceId, inventory: inventory, macs: macs, on: desk.store.database)
         let incoming = AssetIdentity.Incoming(deviceId: deviceId, systemUUID: inventory.systemUUID, serial: inventory.serial, name: inventory.name, macs: macs)
         guard case let .existing(id) = AssetIdentity.match(incoming, among: candidates.map(\.known)),
-              let m = candidates.first(where: { $0.model.id == id })?.model, m.digest != digest else { return nil }
+              let c = candidates.first(where: { $0.model.id == id }) else { return nil }
+        let m = c.model
+        if m.digest == digest, m.deviceId == deviceId {
+            return Prepared(assetId: id, version: m.version, unchanged: true, macs: c.known.macs, old: nil, diff: nil)
+        }
         let old = Self.stored(m.inventory)
-        return Prepared(assetId: id, version: m.version, old: old, diff: old.map { InventoryDiff.between($0, inventory) })
+        return Prepared(assetId: id, version: m.version, unchanged: false, macs: c.known.macs, old: old,
+                        diff: old.map { InventoryDiff.between($0, inventory) })
     }
 
     private func write(_ inventory: MachineInventory, encoded: Data, digest: String, deviceId: String, source: String,
@@ -106,10 +115,28 @@ public struct InventoryIntake: Sendable {
         return try await desk.store.write { db in
             let sql = db as! any SQLDatabase
             let macs = Set(inventory.macAddresses.map { $0.lowercased() })
-            let candidates = try await Self.candidates(organization: org, deviceId: deviceId, inventory: inventory, macs: macs, on: db)
-            let incoming = AssetIdentity.Incoming(deviceId: deviceId, systemUUID: inventory.systemUUID, serial: inventory.serial,
-                                                  name: inventory.name, macs: macs)
-            switch AssetIdentity.match(incoming, among: candidates.map(\.known)) {
+            // Read before the write and still so (same digest, same agent): only "last seen" changes.
+            if let p = prepared, p.unchanged {
+                let n = try await sql.raw("""
+                    UPDATE assets SET last_seen_at = \(bind: now), last_inventory_at = \(bind: now)
+                    WHERE id = \(bind: p.assetId) AND digest = \(bind: digest) AND device_id = \(bind: deviceId) RETURNING id
+                    """).all()
+                if !n.isEmpty { return .unchanged(p.assetId) }
+            }
+            // The machine matched before the write, still at the version read: no need to look for it again.
+            let candidates: [Candidate]
+            let match: AssetIdentity.Match
+            if let p = prepared, !p.unchanged, let m = try await AssetModel.find(p.assetId, on: db), m.version == p.version, m.organizationId == org {
+                candidates = [Candidate(model: m, known: .init(id: p.assetId, deviceId: m.deviceId, systemUUID: m.systemUUID, serial: m.serial,
+                                                               name: m.name, macs: p.macs))]
+                match = .existing(p.assetId)
+            } else {
+                candidates = try await Self.candidates(organization: org, deviceId: deviceId, inventory: inventory, macs: macs, on: db)
+                let incoming = AssetIdentity.Incoming(deviceId: deviceId, systemUUID: inventory.systemUUID, serial: inventory.serial,
+                                                      name: inventory.name, macs: macs)
+                match = AssetIdentity.match(incoming, among: candidates.map(\.known))
+            }
+            switch match {
             case let .conflict(reason):
                 throw DomainError.conflict(reason)
             case .new:
@@ -124,7 +151,8 @@ public struct InventoryIntake: Sendable {
                 try await linkAlerts(m, on: sql)
                 return .created(m.id!)
             case let .existing(id):
-                guard let m = candidates.first(where: { $0.model.id == id })?.model else { throw DomainError.notFound("asset") }
+                guard let found = candidates.first(where: { $0.model.id == id }) else { throw DomainError.notFound("asset") }
+                let m = found.model
                 if m.digest == digest, m.deviceId == deviceId {
                     try await sql.raw("UPDATE assets SET last_seen_at = \(bind: now), last_inventory_at = \(bind: now) WHERE id = \(bind: id)").run()
                     return .unchanged(id)
@@ -141,7 +169,7 @@ public struct InventoryIntake: Sendable {
                 m.deviceId = deviceId; m.version += 1; m.enrollmentTokenId = token.id
                 Self.apply(inventory, encoded: encoded, digest: digest, source: source, to: m, now: now)
                 try await m.update(on: db)
-                try await Self.replaceMACs(id, org, macs, on: sql)
+                if macs != found.known.macs { try await Self.replaceMACs(id, org, macs, on: sql) }
                 if softwareChanged {
                     if let old {
                         try await Self.applySoftware(id, org, old: old.software, new: inventory.software, on: sql)
