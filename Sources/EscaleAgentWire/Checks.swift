@@ -89,3 +89,22 @@ public enum CheckVerdict {
         v == v.rounded() ? String(Int(v)) : String(format: "%.1f", v)
     }
 }
+
+/// `host:port` (an IPv6 address in brackets), the port in 1…65535 — a TCP or certificate check's target, read the same
+/// way by the desk (to refuse a bad one) and the agent (to connect).
+public enum HostPort {
+    public static func parse(_ s: String, defaultPort: Int?) -> (host: String, port: Int)? {
+        var host = s
+        var port = defaultPort
+        if s.hasPrefix("[") {
+            guard let close = s.firstIndex(of: "]") else { return nil }
+            host = String(s[s.index(after: s.startIndex)..<close])
+            let rest = s[s.index(after: close)...]
+            if rest.hasPrefix(":") { port = Int(rest.dropFirst()) } else if !rest.isEmpty { return nil }
+        } else if let colon = s.lastIndex(of: ":") {
+            host = String(s[..<colon]); port = Int(s[s.index(after: colon)...])
+        }
+        guard !host.isEmpty, !host.contains(" "), let p = port, (1...65_535).contains(p) else { return nil }
+        return (host, p)
+    }
+}

@@ -56,7 +56,7 @@ enum CheckRunner {
                 return (.failing, nil, "\(url) did not answer within \(CheckVerdict.format(threshold)) s (\(String("\(error)".prefix(120))))")
             }
         case .tcp:
-            guard let target, let (host, port) = hostPort(target, defaultPort: nil) else { return (.failing, nil, "no host:port") }
+            guard let target, let (host, port) = HostPort.parse(target, defaultPort: nil) else { return (.failing, nil, "no host:port") }
             let started = Date()
             do {
                 let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -71,7 +71,7 @@ enum CheckRunner {
                 return (.failing, nil, "\(host):\(port) \(why)")
             }
         case .certificate:
-            guard let target, let (host, port) = hostPort(target, defaultPort: 443) else { return (.failing, nil, "no host") }
+            guard let target, let (host, port) = HostPort.parse(target, defaultPort: 443) else { return (.failing, nil, "no host") }
             guard let end = certificateEnd(host: host, port: port) else {
                 return (.failing, nil, "no certificate could be read from \(host):\(port)")
             }
@@ -79,19 +79,6 @@ enum CheckRunner {
             let (s, m) = CheckVerdict.certificate(target: "\(host):\(port)", daysLeft: days, threshold: threshold)
             return (s, days, m)
         }
-    }
-
-    static func hostPort(_ s: String, defaultPort: Int?) -> (String, Int)? {
-        var host = s, port = defaultPort
-        if s.hasPrefix("["), let close = s.firstIndex(of: "]") {
-            host = String(s[s.index(after: s.startIndex)..<close])
-            let rest = s[s.index(after: close)...]
-            if rest.hasPrefix(":") { port = Int(rest.dropFirst()) }
-        } else if let colon = s.lastIndex(of: ":") {
-            host = String(s[..<colon]); port = Int(s[s.index(after: colon)...])
-        }
-        guard !host.isEmpty, let p = port, (1...65_535).contains(p) else { return nil }
-        return (host, p)
     }
 
     /// The leaf certificate's notAfter, read with the openssl tool (the agent keeps no TLS stack of its own for this).

@@ -110,9 +110,9 @@ public struct AgentChecks: Sendable {
                     problem("target", "an http:// or https:// URL")
                 }
             case .tcp:
-                if !target.isEmpty, Self.hostPort(target, defaultPort: nil) == nil { problem("target", "host:port, such as db.example.org:5432") }
+                if !target.isEmpty, HostPort.parse(target, defaultPort: nil) == nil { problem("target", "host:port, such as db.example.org:5432") }
             case .certificate:
-                if !target.isEmpty, Self.hostPort(target, defaultPort: 443) == nil { problem("target", "host or host:port, such as example.org:443") }
+                if !target.isEmpty, HostPort.parse(target, defaultPort: 443) == nil { problem("target", "host or host:port, such as example.org:443") }
             case .systemd:
                 if !target.isEmpty, !RemoteActionLibrary.isUnitName(target) { problem("target", "a systemd unit name such as nginx.service") }
             case .disk:
@@ -123,22 +123,6 @@ public struct AgentChecks: Sendable {
         }
         if !problems.isEmpty { throw DomainError.invalidFields(problems) }
         m.updatedAt = desk.now
-    }
-
-    /// `host:port` (IPv6 in brackets) with a port in 1…65535.
-    public static func hostPort(_ s: String, defaultPort: Int?) -> (host: String, port: Int)? {
-        var host = s
-        var port = defaultPort
-        if s.hasPrefix("[") {
-            guard let close = s.firstIndex(of: "]") else { return nil }
-            host = String(s[s.index(after: s.startIndex)..<close])
-            let rest = s[s.index(after: close)...]
-            if rest.hasPrefix(":") { port = Int(rest.dropFirst()) } else if !rest.isEmpty { return nil }
-        } else if let colon = s.lastIndex(of: ":") {
-            host = String(s[..<colon]); port = Int(s[s.index(after: colon)...])
-        }
-        guard !host.isEmpty, !host.contains(" "), let p = port, (1...65_535).contains(p) else { return nil }
-        return (host, p)
     }
 
     func dto(_ m: AgentCheckModel, failing: Int) -> AgentCheckDTO {
@@ -252,15 +236,9 @@ public struct AgentChecks: Sendable {
         m.id = UUID(); m.type = IntegrationType.escaleAgent.rawValue; m.name = "escale-agent checks — \(name)".prefixString(200)
         m.organizationId = organization; m.autoResolve = true; m.maxAlerts = Integrations.defaultMaxAlerts; m.active = true
         m.tokenGeneration = 1; m.tokenHash = Desk.hashToken(Desk.randomToken()); m.createdAt = desk.now; m.updatedAt = desk.now
-        let user = UserModel()
-        user.id = UUID(); user.email = "integration-\(m.id!.uuidString.lowercased())@integrations.invalid"
-        user.name = m.name; user.role = Role.requester.rawValue; user.organizationId = nil
-        user.passwordHash = "!integration"; user.locale = "en"; user.localeAuto = true; user.timeZone = "Europe/Paris"
-        user.active = false; user.createdAt = desk.now; user.emailStatus = "undeliverable"; user.emailStatusReason = "integration account"
-        m.userId = user.id!
         do {
             try await desk.store.write { db in
-                try await user.create(on: db)
+                m.userId = try await self.desk.integrations.account(for: m, on: db)
                 try await m.create(on: db)
                 try await self.desk.audit(nil, "create", "integration", m.id, "escale_agent \(m.name)", on: db)
             }

@@ -24,7 +24,6 @@ public struct RemoteActions: Sendable {
 
     public func catalogue(by actor: Actor, includeInactive: Bool = false) async throws -> [RemoteActionDTO] {
         try AccessPolicy.require(actor, .workTickets)
-        let french = false
         var out = RemoteActionLibrary.allCases.map { a -> RemoteActionDTO in
             let n = Self.names[a]!
             let (parameter, required): (String?, Bool) = switch a.parameter {
@@ -32,7 +31,7 @@ public struct RemoteActions: Sendable {
             case let .unit(required): ("unit", required)
             case .time: ("time", true)
             }
-            return RemoteActionDTO(id: a.rawValue, kind: .library, name: french ? n.fr : n.en, description: n.description, parameter: parameter,
+            return RemoteActionDTO(id: a.rawValue, kind: .library, name: n.en, description: n.description, parameter: parameter,
                                    parameterRequired: required, timeoutSeconds: a.timeoutSeconds, outputLimit: RemoteActionPolicy.defaultOutputLimit,
                                    script: nil, active: true)
         }
@@ -211,10 +210,11 @@ public struct RemoteActions: Sendable {
         return p.rows.map { dto($0, assetName: names[$0.assetId] ?? "") }
     }
 
-    private func timeline(_ ticketId: UUID, _ events: [TicketEvent], on db: any Database) async throws {
+    /// Appends desk-written entries to a ticket's timeline (no new version) and tells its live pages.
+    func timeline(_ ticketId: UUID, _ events: [TicketEvent], on db: any Database) async throws {
         guard let t = try await TicketRepository.find(ticketId, scope: .all, on: db) else { return }
         try await TicketRepository.appendSystem(events, to: ticketId, version: t.version, on: db)
-        try await desk.publish(.updated, t, isPublic: false, on: db)
+        try await desk.publish(.updated, t, isPublic: events.contains(where: \.isPublic), on: db)
     }
 
     public func runs(asset: UUID?, ticket: UUID?, by actor: Actor, limit: Int = 100) async throws -> [RemoteRunDTO] {

@@ -86,9 +86,7 @@ public struct RemoteControl: Sendable {
     }
 
     private func timeline(_ ticketId: UUID, _ event: TicketEvent, on db: any Database) async throws {
-        guard let t = try await TicketRepository.find(ticketId, scope: .all, on: db) else { return }
-        try await TicketRepository.appendSystem([event], to: ticketId, version: t.version, on: db)
-        try await desk.publish(.updated, t, isPublic: event.isPublic, on: db)
+        try await desk.remoteActions.timeline(ticketId, [event], on: db)
     }
 
     /// The sessions of a ticket waiting for its requester's answer (shown to them on the ticket).

@@ -50,14 +50,7 @@ public struct Integrations: Sendable {
         let m = IntegrationModel()
         m.id = UUID(); m.type = input.type.rawValue; m.createdAt = desk.now; m.tokenGeneration = 1
         try await apply(input, to: m, on: db)
-        // The account its tickets are opened under: never signs in, never receives mail.
-        let user = UserModel()
-        user.id = UUID(); user.email = "integration-\(m.id!.uuidString.lowercased())@integrations.invalid"
-        user.name = String(m.name.prefix(200)); user.role = Role.requester.rawValue; user.organizationId = nil
-        user.passwordHash = "!integration"; user.locale = "en"; user.localeAuto = true; user.timeZone = "Europe/Paris"
-        user.active = false; user.createdAt = desk.now; user.emailStatus = "undeliverable"; user.emailStatusReason = "integration account"
-        try await user.create(on: db)
-        m.userId = user.id!
+        m.userId = try await account(for: m, on: db)
         m.tokenHash = Desk.hashToken(try await token(for: m))
         try await m.create(on: db)
         try await desk.audit(actor, "create", "integration", m.id, "\(m.type) \(m.name)", on: db)
@@ -73,6 +66,17 @@ public struct Integrations: Sendable {
         if let u = try await UserModel.find(m.userId, on: db), u.name != m.name { u.name = String(m.name.prefix(200)); try await u.update(on: db) }
         try await desk.audit(actor, "update", "integration", id, "\(m.name) (active: \(m.active))", on: db)
         return try await dto(m, on: db)
+    }
+
+    /// The account an integration's tickets are opened under: never signs in, never receives mail.
+    func account(for m: IntegrationModel, on db: any Database) async throws -> UUID {
+        let user = UserModel()
+        user.id = UUID(); user.email = "integration-\(m.id!.uuidString.lowercased())@integrations.invalid"
+        user.name = String(m.name.prefix(200)); user.role = Role.requester.rawValue; user.organizationId = nil
+        user.passwordHash = "!integration"; user.locale = "en"; user.localeAuto = true; user.timeZone = "Europe/Paris"
+        user.active = false; user.createdAt = desk.now; user.emailStatus = "undeliverable"; user.emailStatusReason = "integration account"
+        try await user.create(on: db)
+        return user.id!
     }
 
     /// A new secret: the old URL answers 404 from now on.
