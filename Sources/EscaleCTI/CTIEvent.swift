@@ -26,6 +26,7 @@ public struct CTIEvent: Sendable, Equatable {
     public var answeringNumber: String?
 
     public static let maxBodyBytes = 64 << 10
+    static let knownFields: Set<String> = ["event", "from", "to", "direction", "callId", "user", "queue", "cause", "answeringNumber"]
 
     public enum DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
         case malformed(String)
@@ -48,16 +49,23 @@ public struct CTIEvent: Sendable, Equatable {
             guard let any = try? JSONSerialization.jsonObject(with: Data(body)), let o = any as? [String: Any] else {
                 throw DecodeError.malformed("the body is not a JSON object")
             }
+            // The API's fields are strings (`user[]` an array of them): anything else in one of them is the
+            // sender's mistake, said rather than guessed at; keys the API does not know are ignored.
             var f: [String: [String]] = [:]
+            var wrong: [String] = []
             for (k, v) in o {
                 let key = k.hasSuffix("[]") ? String(k.dropLast(2)) : k
+                guard knownFields.contains(key) else { continue }
                 switch v {
                 case let s as String: f[key, default: []].append(s)
-                case let n as NSNumber: f[key, default: []].append(n.stringValue)
-                case let a as [Any]: f[key, default: []] += a.compactMap { ($0 as? String) ?? ($0 as? NSNumber)?.stringValue }
-                default: continue
+                case let a as [Any] where key == "user":
+                    let strings = a.compactMap { $0 as? String }
+                    if strings.count != a.count { wrong.append("\(k) must be an array of strings") }
+                    f[key, default: []] += strings
+                default: wrong.append(key == "user" ? "\(k) must be an array of strings" : "\(k) must be a string")
                 }
             }
+            if !wrong.isEmpty { throw DecodeError.invalid(wrong.sorted()) }
             fields = f
         } else {
             guard let text = String(bytes: body, encoding: .utf8) else { throw DecodeError.malformed("the form is not UTF-8") }

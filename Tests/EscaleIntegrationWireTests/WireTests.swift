@@ -97,5 +97,13 @@ struct WireTests {
         } catch let CTIEvent.DecodeError.invalid(problems) {
             #expect(problems.count == 5, "\(problems)")
         }
+        // JSON fields are strings: a number in user[] or an object for callId is refused, not coerced.
+        do {
+            _ = try CTIEvent.decode(Array(#"{"event":"newCall","from":"1","to":"2","direction":"out","callId":{},"user[]":[-2],"extra":{}}"#.utf8),
+                                    contentType: "application/json")
+            Issue.record("accepted non-string fields")
+        } catch let CTIEvent.DecodeError.invalid(problems) {
+            #expect(problems == ["callId must be a string", "user[] must be an array of strings"])
+        }
     }
 }
