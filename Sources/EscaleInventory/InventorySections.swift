@@ -78,6 +78,9 @@ extension InventorySections.Entry {
 
 extension String {
     var trimmingWhitespace: String {
+        // Nearly every value starts and ends with a visible ASCII character: nothing to look up then.
+        let bytes = utf8
+        if let head = bytes.first, let tail = bytes.last, head > 0x20, head < 0x7F, tail > 0x20, tail < 0x7F { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

@@ -108,7 +108,7 @@ private final class OCSReader: SAXHandler {
                 entry = nil
                 return
             }
-            let field = path[3...].joined(separator: "/")
+            let field = path.count == 4 ? path[3] : path[3...].joined(separator: "/")
             if current[field] == nil, current.count < InventoryLimits.fieldsPerEntry, !text.trimmingWhitespace.isEmpty {
                 current[field] = text.bounded
                 entry = current

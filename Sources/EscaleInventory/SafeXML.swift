@@ -1,35 +1,20 @@
 import Foundation
 
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-
-/// XML from the network, read safely with Foundation's SAX parser (libxml2 on Linux):
-/// - a DTD or an entity declaration (`<!DOCTYPE`, `<!ENTITY`, any case, anywhere) is refused before the parser sees a
-///   byte, so no entity can expand (billion laughs) and nothing external can be fetched (`file:`, `http:`);
-///   external entities are off in the parser as well;
-/// - the parser only ever sees UTF-8 without an XML declaration: the declared encoding (UTF-8, ASCII or Latin-1) is
+/// XML from the network, read safely:
+/// - a DTD or an entity declaration (`<!DOCTYPE`, `<!ENTITY`, any case, anywhere) is refused before the reader sees a
+///   byte, so no entity can expand (billion laughs) and nothing external can be fetched (`file:`, `http:`); the reader
+///   (`XMLScanner`) knows only XML's five predefined entities and character references besides;
+/// - the reader only ever sees UTF-8 without an XML declaration: the declared encoding (UTF-8, ASCII or Latin-1) is
 ///   decoded here, invalid UTF-8 and characters XML forbids are replaced by U+FFFD, and UTF-16, UTF-32 and EBCDIC
-///   (which the parser would detect by itself, and which a byte scan for `<!DOCTYPE` could not see) are refused;
+///   (which a byte scan for `<!DOCTYPE` could not see) are refused;
 /// - elements nested deeper than `InventoryLimits.depth` are refused.
 enum SafeXML {
     /// Checks and parses `bytes`, feeding `handler`; throws `.forbiddenXML` or `.malformed`.
     static func parse(_ bytes: [UInt8], into handler: some SAXHandler) throws {
-        let utf8 = try sanitised(bytes)
-        let delegate = Delegate(handler: handler)
-        let parser = XMLParser(data: Data(utf8))
-        parser.shouldResolveExternalEntities = false
-        parser.shouldProcessNamespaces = false
-        parser.shouldReportNamespacePrefixes = false
-        parser.delegate = delegate
-        let ok = parser.parse()
-        if let error = delegate.error { throw error }
-        guard ok else {
-            throw InventoryWireError.malformed("not well-formed XML (line \(parser.lineNumber), column \(parser.columnNumber))")
-        }
+        try XMLScanner.scan(try sanitised(bytes), into: handler)
     }
 
-    /// The document as the parser may see it: UTF-8, no declaration, no DTD or entity.
+    /// The document as the reader may see it: UTF-8, no declaration, no DTD or entity.
     static func sanitised(_ bytes: [UInt8]) throws -> [UInt8] {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
@@ -131,68 +116,4 @@ protocol SAXHandler: AnyObject {
     func start(_ path: [String]) throws
     func text(_ text: String, in path: [String])
     func end(_ path: [String]) throws
-}
-
-extension SafeXML {
-    private final class Delegate<Handler: SAXHandler>: NSObject, XMLParserDelegate {
-        let handler: Handler
-        var path: [String] = []
-        var error: InventoryWireError?
-
-        init(handler: Handler) { self.handler = handler }
-
-        func parser(
-            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-            attributes: [String: String] = [:]
-        ) {
-            guard error == nil else { return }
-            path.append(name)
-            if path.count > InventoryLimits.depth {
-                stop(parser, .malformed("the XML nests elements more than \(InventoryLimits.depth) levels deep"))
-                return
-            }
-            do { try handler.start(path) } catch { stop(parser, Self.wire(error)) }
-        }
-
-        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-            guard error == nil else { return }
-            do { try handler.end(path) } catch { stop(parser, Self.wire(error)) }
-            path.removeLast()
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            guard error == nil, !path.isEmpty else { return }
-            handler.text(string, in: path)
-        }
-
-        func parser(_ parser: XMLParser, foundCDATA data: Data) {
-            guard error == nil, !path.isEmpty else { return }
-            handler.text(String(decoding: data, as: UTF8.self), in: path)
-        }
-
-        // On Linux, `parse()` still returns true when the error comes at the end of the data (a document cut short,
-        // or anything after the root element): only this callback tells.
-        func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
-            stop(parser, .malformed("not well-formed XML (line \(parser.lineNumber), column \(parser.columnNumber))"))
-        }
-
-        // Cannot happen once declarations are refused; kept as a second lock.
-        func parser(_ parser: XMLParser, foundInternalEntityDeclarationWithName name: String, value: String?) {
-            stop(parser, .forbiddenXML("<!ENTITY is not accepted"))
-        }
-
-        func parser(_ parser: XMLParser, foundExternalEntityDeclarationWithName name: String, publicID: String?, systemID: String?) {
-            stop(parser, .forbiddenXML("<!ENTITY is not accepted"))
-        }
-
-        private func stop(_ parser: XMLParser, _ error: InventoryWireError) {
-            guard self.error == nil else { return }
-            self.error = error
-            parser.abortParsing()
-        }
-
-        private static func wire(_ error: any Error) -> InventoryWireError {
-            (error as? InventoryWireError) ?? .malformed("\(error)".bounded)
-        }
-    }
 }
