@@ -91,6 +91,8 @@ public struct InventoryIntake: Sendable {
         let macs: Set<String>
         let old: MachineInventory?
         let diff: InventoryDiff?
+        /// `diff` as the history keeps it, encoded outside the writer too.
+        var changes: String? = nil
     }
 
     private func prepare(_ inventory: MachineInventory, digest: String, deviceId: String, organization: UUID) async throws -> Prepared? {
@@ -104,8 +106,9 @@ public struct InventoryIntake: Sendable {
             return Prepared(assetId: id, version: m.version, unchanged: true, macs: c.known.macs, old: nil, diff: nil)
         }
         let old = Self.stored(m.inventory)
-        return Prepared(assetId: id, version: m.version, unchanged: false, macs: c.known.macs, old: old,
-                        diff: old.map { InventoryDiff.between($0, inventory) })
+        let diff = old.map { InventoryDiff.between($0, inventory) }
+        return Prepared(assetId: id, version: m.version, unchanged: false, macs: c.known.macs, old: old, diff: diff,
+                        changes: diff.map(Self.encoded))
     }
 
     private func write(_ inventory: MachineInventory, encoded: Data, digest: String, deviceId: String, source: String,
@@ -158,11 +161,11 @@ public struct InventoryIntake: Sendable {
                     return .unchanged(id)
                 }
                 // Worked out before the write when the machine has not changed since; else now.
-                let old: MachineInventory?, diff: InventoryDiff?
+                let old: MachineInventory?, diff: InventoryDiff?, changes: String?
                 if let p = prepared, p.assetId == id, p.version == m.version {
-                    old = p.old; diff = p.diff
+                    old = p.old; diff = p.diff; changes = p.changes
                 } else {
-                    old = Self.stored(m.inventory); diff = old.map { InventoryDiff.between($0, inventory) }
+                    old = Self.stored(m.inventory); diff = old.map { InventoryDiff.between($0, inventory) }; changes = diff.map(Self.encoded)
                 }
                 let softwareChanged = diff.map { !$0.softwareAdded.isEmpty || !$0.softwareRemoved.isEmpty || !$0.softwareUpdated.isEmpty } ?? true
                 let reinstalled = m.deviceId != deviceId
@@ -181,7 +184,7 @@ public struct InventoryIntake: Sendable {
                 if reinstalled { lines.append("agent reinstalled (new id \(deviceId))") }
                 if let diff, !diff.isEmpty { lines.append(Self.summary(diff)) }
                 if !lines.isEmpty {
-                    try await history(id, kind: "inventory", changes: diff, summary: lines.joined(separator: "; "), on: db)
+                    try await history(id, kind: "inventory", changes: changes, summary: lines.joined(separator: "; "), on: db)
                 }
                 return .updated(id)
             }
@@ -285,10 +288,14 @@ public struct InventoryIntake: Sendable {
         try await insertSoftware(id, org, software, on: sql)
     }
 
-    func history(_ assetId: UUID, kind: String, changes: InventoryDiff?, summary: String, on db: any Database) async throws {
+    static func encoded(_ diff: InventoryDiff) -> String {
+        String(decoding: (try? JSONEncoder().encode(diff)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    func history(_ assetId: UUID, kind: String, changes: String?, summary: String, on db: any Database) async throws {
         let h = AssetHistoryModel()
         h.id = UUID(); h.assetId = assetId; h.at = desk.now; h.kind = kind
-        h.changes = changes.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data("{}".utf8), as: UTF8.self) } ?? "{}"
+        h.changes = changes ?? "{}"
         h.summary = String(summary.prefix(1_000))
         try await h.create(on: db)
     }
