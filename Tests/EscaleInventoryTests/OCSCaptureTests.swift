@@ -2,10 +2,6 @@ import EscaleInventory
 import Foundation
 import Testing
 
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-
 @Suite("OCS/FusionInventory protocol against the real agents' captures")
 struct OCSCaptureTests {
     static let limit = 32 << 20
@@ -168,26 +164,9 @@ struct OCSCaptureTests {
         #expect(try OCSRequest.parse(xml: Array(lower.utf8)) == .prolog(deviceId: "pc-1"))
     }
 
-    /// A document's leaf elements as `PATH=text`, in order: two XML documents that say the same thing compare equal.
+    /// A document's leaf elements as `PATH=text`, in order (read by libxml2): two XML documents that say the same thing
+    /// compare equal.
     static func leaves(_ xml: [UInt8]) throws -> [String] {
-        final class Leaves: NSObject, XMLParserDelegate {
-            var path: [String] = [], text = "", out: [String] = [], hadChild = [false]
-            func parser(_ p: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-                path.append(e)
-                text = ""
-                hadChild[hadChild.count - 1] = true
-                hadChild.append(false)
-            }
-            func parser(_ p: XMLParser, foundCharacters s: String) { text += s }
-            func parser(_ p: XMLParser, didEndElement e: String, namespaceURI: String?, qualifiedName: String?) {
-                if hadChild.removeLast() == false { out.append(path.joined(separator: "/") + "=" + text.trimmingCharacters(in: .whitespacesAndNewlines)) }
-                path.removeLast()
-            }
-        }
-        let leaves = Leaves()
-        let parser = XMLParser(data: Data(xml))
-        parser.delegate = leaves
-        try #require(parser.parse(), "not XML: \(String(decoding: xml, as: UTF8.self))")
-        return leaves.out
+        try #require(XMLScannerTests.libxmlLeaves(xml), "not XML: \(String(decoding: xml, as: UTF8.self))")
     }
 }

@@ -9,51 +9,55 @@ import Testing
 /// both accept or both refuse, and what they accept reads the same.
 @Suite("XML scanner: agrees with libxml2 on real and mutated documents")
 struct XMLScannerTests {
-    /// Leaves as `PATH=text` (text trimmed), in order, read by the scanner; nil when it refuses the document.
-    static func scannerLeaves(_ xml: [UInt8]) -> [String]? {
-        final class Leaves: SAXHandler {
-            var text = "", out: [String] = [], hadChild = [false]
-            func start(_ path: [String]) {
-                text = ""
-                hadChild[hadChild.count - 1] = true
-                hadChild.append(false)
-            }
-            func text(_ chunk: String, in path: [String]) { text += chunk }
-            func end(_ path: [String]) {
-                if hadChild.removeLast() == false { out.append(path.joined(separator: "/") + "=" + text.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            }
+    /// Leaf elements as `PATH=text` (text trimmed), in order, from start/text/end events whichever reader sends them.
+    struct LeafRecorder {
+        var path: [String] = [], text = "", out: [String] = [], hadChild = [false]
+        mutating func start(_ name: String) {
+            path.append(name)
+            text = ""
+            hadChild[hadChild.count - 1] = true
+            hadChild.append(false)
         }
-        let leaves = Leaves()
-        do { try XMLScanner.scan(xml, into: leaves) } catch { return nil }
-        return leaves.out
+        mutating func end() {
+            if hadChild.removeLast() == false { out.append(path.joined(separator: "/") + "=" + text.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            path.removeLast()
+        }
+        /// Every element closed and one root: on Linux, libxml2's errors at the very end of the data (no root, a
+        /// document cut short) reach no callback, so an unbalanced or empty run of events is that error.
+        var complete: Bool { path.isEmpty && hadChild == [true] }
     }
 
-    /// The same with libxml2; nil when it reports an error.
+    /// Read by the scanner; nil when it refuses the document.
+    static func scannerLeaves(_ xml: [UInt8]) -> [String]? {
+        final class Handler: SAXHandler {
+            var leaves = LeafRecorder()
+            func start(_ path: [String]) { leaves.start(path.last!) }
+            func text(_ chunk: String, in path: [String]) { leaves.text += chunk }
+            func end(_ path: [String]) { leaves.end() }
+        }
+        let handler = Handler()
+        do { try XMLScanner.scan(xml, into: handler) } catch { return nil }
+        return handler.leaves.out
+    }
+
+    /// Read by libxml2; nil when it reports an error.
     static func libxmlLeaves(_ xml: [UInt8]) -> [String]? {
-        final class Leaves: NSObject, XMLParserDelegate {
-            var path: [String] = [], text = "", out: [String] = [], hadChild = [false], failed = false
+        final class Delegate: NSObject, XMLParserDelegate {
+            var leaves = LeafRecorder(), failed = false
             func parser(_ p: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-                path.append(e)
-                text = ""
-                hadChild[hadChild.count - 1] = true
-                hadChild.append(false)
+                leaves.start(e)
             }
-            func parser(_ p: XMLParser, foundCharacters s: String) { text += s }
-            func parser(_ p: XMLParser, foundCDATA data: Data) { text += String(decoding: data, as: UTF8.self) }
-            func parser(_ p: XMLParser, didEndElement e: String, namespaceURI: String?, qualifiedName: String?) {
-                if hadChild.removeLast() == false { out.append(path.joined(separator: "/") + "=" + text.trimmingCharacters(in: .whitespacesAndNewlines)) }
-                path.removeLast()
-            }
+            func parser(_ p: XMLParser, foundCharacters s: String) { leaves.text += s }
+            func parser(_ p: XMLParser, foundCDATA data: Data) { leaves.text += String(decoding: data, as: UTF8.self) }
+            func parser(_ p: XMLParser, didEndElement e: String, namespaceURI: String?, qualifiedName: String?) { leaves.end() }
             func parser(_ p: XMLParser, parseErrorOccurred parseError: any Error) { failed = true }
         }
-        let leaves = Leaves()
+        let delegate = Delegate()
         let parser = XMLParser(data: Data(xml))
         parser.shouldResolveExternalEntities = false
-        parser.delegate = leaves
-        // On Linux, libxml2's errors at the very end of the data (no root, a document cut short) reach no callback:
-        // an unbalanced or empty run of events is that error.
-        guard parser.parse(), !leaves.failed, leaves.path.isEmpty, leaves.hadChild == [true] else { return nil }
-        return leaves.out
+        parser.delegate = delegate
+        guard parser.parse(), !delegate.failed, delegate.leaves.complete else { return nil }
+        return delegate.leaves.out
     }
 
     @Test("the captured inventories of both agents read exactly as libxml2 reads them")

@@ -92,7 +92,7 @@ public struct InventoryIntake: Sendable {
         let old: MachineInventory?
         let diff: InventoryDiff?
         /// `diff` as the history keeps it, encoded outside the writer too.
-        var changes: String? = nil
+        let changes: String?
     }
 
     private func prepare(_ inventory: MachineInventory, digest: String, deviceId: String, organization: UUID) async throws -> Prepared? {
@@ -103,7 +103,7 @@ public struct InventoryIntake: Sendable {
               let c = candidates.first(where: { $0.model.id == id }) else { return nil }
         let m = c.model
         if m.digest == digest, m.deviceId == deviceId {
-            return Prepared(assetId: id, version: m.version, unchanged: true, macs: c.known.macs, old: nil, diff: nil)
+            return Prepared(assetId: id, version: m.version, unchanged: true, macs: c.known.macs, old: nil, diff: nil, changes: nil)
         }
         let old = Self.stored(m.inventory)
         let diff = old.map { InventoryDiff.between($0, inventory) }
